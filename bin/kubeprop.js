@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry point of the kubeprop command. Registers tsx's ESM hooks once so the TypeScript sources
+// (and users' TypeScript plugins) load directly, then hands over to the CLI.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../core/cli/main.ts');
+process.exitCode = await main(process.argv);
