@@ -1,0 +1,319 @@
+/**
+ * `NodeInfo` and `PodInfo`: the scheduler's precomputed, per-node view of the cluster.
+ *
+ * Mirrors `kube-scheduler/framework/types.go` (`NodeInfo`, `PodInfo`, `AffinityTerm`,
+ * `WeightedAffinityTerm`, `HostPortInfo`, `ImageStateSummary`). A `PodInfo` is computed once per pod
+ * version (requests, parsed affinity terms) so that the filter and score loops only compare numbers
+ * and call compiled matchers. Plugins see `NodeInfo` read-only; preemption works on `clone()`s, which
+ * expose `addPod`/`removePod`.
+ */
+import type { DeepReadonly, Node, Pod, PodAffinityTerm, WeightedPodAffinityTerm } from '../api/types.js';
+import { labelSelectorAsSelector, type Selector } from '../api/labels.js';
+import {
+  addResourceVectors,
+  emptyResourceVector,
+  podNonZeroRequests,
+  podRequests,
+  resourceVectorFromList,
+  subtractResourceVectors,
+  type ResourceVector,
+} from '../api/pod-resources.js';
+
+/** Upstream `AffinityTerm`: a parsed pod (anti-)affinity term. */
+export interface AffinityTerm {
+  /** Namespaces named by the term; the pod's own namespace when neither list nor selector is set. */
+  readonly namespaces: ReadonlySet<string>;
+  /** `labelSelector` (nil ⇒ matches no pods). */
+  readonly selector: Selector;
+  readonly topologyKey: string;
+  /** `namespaceSelector` (nil ⇒ nothing; `{}` ⇒ every namespace). */
+  readonly namespaceSelector: Selector;
+}
+
+/** Upstream `WeightedAffinityTerm`. */
+export interface WeightedAffinityTerm extends AffinityTerm {
+  readonly weight: number;
+}
+
+/**
+ * Upstream `AffinityTerm.Matches`: whether `pod` (with its namespace's labels) is selected by `term`.
+ */
+export function affinityTermMatches(
+  term: AffinityTerm,
+  pod: DeepReadonly<Pod>,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  const ns = pod.metadata?.namespace ?? 'default';
+  if (!term.namespaces.has(ns) && !term.namespaceSelector.matches(namespaceLabels)) return false;
+  return term.selector.matches(pod.metadata?.labels as Record<string, string> | undefined);
+}
+
+/** Upstream `PodInfo`: a pod and what the scheduler precomputes about it. */
+export interface PodInfo {
+  readonly pod: DeepReadonly<Pod>;
+  /** Effective requests (upstream `PodRequests`), used by Filter and BalancedAllocation. */
+  readonly requests: Readonly<ResourceVector>;
+  /** Requests with the non-zero cpu/memory defaults, used by the resource score strategies. */
+  readonly nonZeroRequests: Readonly<ResourceVector>;
+  readonly requiredAffinityTerms: readonly AffinityTerm[];
+  readonly requiredAntiAffinityTerms: readonly AffinityTerm[];
+  readonly preferredAffinityTerms: readonly WeightedAffinityTerm[];
+  readonly preferredAntiAffinityTerms: readonly WeightedAffinityTerm[];
+  /** Set when an affinity term could not be parsed (upstream returns an error from NewPodInfo). */
+  readonly parseError?: string;
+}
+
+function newAffinityTerm(pod: DeepReadonly<Pod>, term: DeepReadonly<PodAffinityTerm>): AffinityTerm {
+  const selector = labelSelectorAsSelector(term.labelSelector as PodAffinityTerm['labelSelector']);
+  const namespaces = new Set<string>(term.namespaces ?? []);
+  let namespaceSelector: Selector;
+  if (term.namespaceSelector === undefined || term.namespaceSelector === null) {
+    namespaceSelector = labelSelectorAsSelector(null);
+    // Neither namespaces nor a namespace selector: the term applies to the pod's own namespace.
+    if (namespaces.size === 0) namespaces.add(pod.metadata?.namespace ?? 'default');
+  } else {
+    namespaceSelector = labelSelectorAsSelector(term.namespaceSelector as PodAffinityTerm['namespaceSelector']);
+  }
+  return { namespaces, selector, topologyKey: term.topologyKey, namespaceSelector };
+}
+
+function weightedTerms(pod: DeepReadonly<Pod>, terms: readonly DeepReadonly<WeightedPodAffinityTerm>[] | undefined): WeightedAffinityTerm[] {
+  const out: WeightedAffinityTerm[] = [];
+  for (const t of terms ?? []) {
+    if (t.weight === 0) continue;
+    out.push({ ...newAffinityTerm(pod, t.podAffinityTerm), weight: t.weight });
+  }
+  return out;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/** Computes the `PodInfo` of a pod (upstream `NewPodInfo`). Never throws: parse errors are recorded. */
+export function newPodInfo(pod: DeepReadonly<Pod>): PodInfo {
+  const requests = podRequests(pod);
+  const nonZeroRequests = podNonZeroRequests(pod);
+  const affinity = pod.spec?.affinity;
+  if (!affinity || (!affinity.podAffinity && !affinity.podAntiAffinity)) {
+    return {
+      pod,
+      requests,
+      nonZeroRequests,
+      requiredAffinityTerms: EMPTY,
+      requiredAntiAffinityTerms: EMPTY,
+      preferredAffinityTerms: EMPTY,
+      preferredAntiAffinityTerms: EMPTY,
+    };
+  }
+  try {
+    return {
+      pod,
+      requests,
+      nonZeroRequests,
+      requiredAffinityTerms: (affinity.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => newAffinityTerm(pod, t)),
+      requiredAntiAffinityTerms: (affinity.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) =>
+        newAffinityTerm(pod, t),
+      ),
+      preferredAffinityTerms: weightedTerms(pod, affinity.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution),
+      preferredAntiAffinityTerms: weightedTerms(pod, affinity.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution),
+    };
+  } catch (err) {
+    return {
+      pod,
+      requests,
+      nonZeroRequests,
+      requiredAffinityTerms: EMPTY,
+      requiredAntiAffinityTerms: EMPTY,
+      preferredAffinityTerms: EMPTY,
+      preferredAntiAffinityTerms: EMPTY,
+      parseError: err instanceof Error ? err.message : String(err),
+    };
+  }
+}
+
+/** Upstream `ImageStateSummary`: an image's size and how many nodes have it. */
+export interface ImageStateSummary {
+  readonly sizeBytes: number;
+  readonly numNodes: number;
+}
+
+/** Upstream `HostPortInfo`: the host ports in use on a node, by IP. */
+export class HostPortInfo {
+  private readonly byIp = new Map<string, Map<string, number>>();
+
+  private static sanitize(ip: string | undefined, protocol: string | undefined): [string, string] {
+    return [ip === undefined || ip === '' ? '0.0.0.0' : ip, protocol === undefined || protocol === '' ? 'TCP' : protocol];
+  }
+
+  add(ip: string | undefined, protocol: string | undefined, port: number): void {
+    if (port <= 0) return;
+    const [i, p] = HostPortInfo.sanitize(ip, protocol);
+    let m = this.byIp.get(i);
+    if (!m) this.byIp.set(i, (m = new Map()));
+    const key = `${p}/${port}`;
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+
+  remove(ip: string | undefined, protocol: string | undefined, port: number): void {
+    if (port <= 0) return;
+    const [i, p] = HostPortInfo.sanitize(ip, protocol);
+    const m = this.byIp.get(i);
+    if (!m) return;
+    const key = `${p}/${port}`;
+    const n = (m.get(key) ?? 0) - 1;
+    if (n > 0) m.set(key, n);
+    else m.delete(key);
+    if (m.size === 0) this.byIp.delete(i);
+  }
+
+  /** Number of (ip, protocol, port) entries in use. */
+  get size(): number {
+    let n = 0;
+    for (const m of this.byIp.values()) n += m.size;
+    return n;
+  }
+
+  /**
+   * Upstream `CheckConflict`: `0.0.0.0` conflicts with the same protocol/port on any IP; a specific
+   * IP conflicts with the same IP or with `0.0.0.0`.
+   */
+  checkConflict(ip: string | undefined, protocol: string | undefined, port: number): boolean {
+    if (port <= 0) return false;
+    const [i, p] = HostPortInfo.sanitize(ip, protocol);
+    const key = `${p}/${port}`;
+    if (i === '0.0.0.0') {
+      for (const m of this.byIp.values()) if (m.has(key)) return true;
+      return false;
+    }
+    return (this.byIp.get(i)?.has(key) ?? false) || (this.byIp.get('0.0.0.0')?.has(key) ?? false);
+  }
+
+  clone(): HostPortInfo {
+    const c = new HostPortInfo();
+    for (const [ip, m] of this.byIp) c.byIp.set(ip, new Map(m));
+    return c;
+  }
+}
+
+/** The read-only view of a node that plugins receive. */
+export interface NodeInfo {
+  readonly name: string;
+  readonly node: DeepReadonly<Node>;
+  readonly pods: readonly PodInfo[];
+  readonly podsWithAffinity: readonly PodInfo[];
+  readonly podsWithRequiredAntiAffinity: readonly PodInfo[];
+  readonly usedPorts: Pick<HostPortInfo, 'checkConflict' | 'size'>;
+  /** Sum of the pods' effective requests (upstream `Requested`). */
+  readonly requested: Readonly<ResourceVector>;
+  /** Sum with the non-zero cpu/memory defaults (upstream `NonZeroRequested`). */
+  readonly nonZeroRequested: Readonly<ResourceVector>;
+  /** `status.allocatable` (upstream `Allocatable`); `allowedPodNumber` is `pods`. */
+  readonly allocatable: Readonly<ResourceVector>;
+  /** Images on this node by normalized name, with cluster-wide spread (upstream `ImageStates`). */
+  readonly imageStates: ReadonlyMap<string, ImageStateSummary>;
+  /** Bumped on every change; lets the framework detect plugins that mutate a NodeInfo. */
+  readonly generation: number;
+  /** A deep copy that can be changed (preemption's what-if evaluation). */
+  clone(): MutableNodeInfo;
+}
+
+function hostPortsOf(pod: DeepReadonly<Pod>): { ip: string | undefined; protocol: string | undefined; port: number }[] {
+  const out: { ip: string | undefined; protocol: string | undefined; port: number }[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) if (p.hostPort && p.hostPort > 0) out.push({ ip: p.hostIP, protocol: p.protocol, port: p.hostPort });
+  }
+  for (const c of pod.spec?.initContainers ?? []) {
+    // Only restartable (sidecar) init containers keep their ports for the pod's lifetime.
+    if (c.restartPolicy !== 'Always') continue;
+    for (const p of c.ports ?? []) if (p.hostPort && p.hostPort > 0) out.push({ ip: p.hostIP, protocol: p.protocol, port: p.hostPort });
+  }
+  return out;
+}
+
+/** A `NodeInfo` that can be changed: what the scheduler cache keeps, and what `clone()` returns. */
+export class MutableNodeInfo implements NodeInfo {
+  node: DeepReadonly<Node>;
+  pods: PodInfo[] = [];
+  podsWithAffinity: PodInfo[] = [];
+  podsWithRequiredAntiAffinity: PodInfo[] = [];
+  usedPorts = new HostPortInfo();
+  requested: ResourceVector = emptyResourceVector();
+  nonZeroRequested: ResourceVector = emptyResourceVector();
+  allocatable: ResourceVector = emptyResourceVector();
+  imageStates: Map<string, ImageStateSummary> = new Map();
+  generation = 0;
+
+  constructor(node: DeepReadonly<Node>) {
+    this.node = node;
+    this.allocatable = resourceVectorFromList(node.status?.allocatable as Record<string, string | number> | undefined);
+  }
+
+  get name(): string {
+    return this.node.metadata?.name ?? '';
+  }
+
+  /** Replaces the node object (labels, taints, allocatable may change). */
+  setNode(node: DeepReadonly<Node>): void {
+    this.node = node;
+    this.allocatable = resourceVectorFromList(node.status?.allocatable as Record<string, string | number> | undefined);
+    this.generation++;
+  }
+
+  /** Upstream `AddPodInfo`. */
+  addPod(pi: PodInfo): void {
+    this.pods.push(pi);
+    if (pi.requiredAffinityTerms.length > 0 || pi.requiredAntiAffinityTerms.length > 0 || pi.preferredAffinityTerms.length > 0 || pi.preferredAntiAffinityTerms.length > 0) {
+      this.podsWithAffinity.push(pi);
+    }
+    if (pi.requiredAntiAffinityTerms.length > 0) this.podsWithRequiredAntiAffinity.push(pi);
+    addResourceVectors(this.requested, pi.requests);
+    addResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
+    for (const hp of hostPortsOf(pi.pod)) this.usedPorts.add(hp.ip, hp.protocol, hp.port);
+    this.generation++;
+  }
+
+  /** Upstream `RemovePod`: removes the pod with the same uid; returns false if it was not there. */
+  removePod(pod: DeepReadonly<Pod>): boolean {
+    const uid = pod.metadata?.uid;
+    const idx = this.pods.findIndex((p) => p.pod.metadata?.uid === uid);
+    if (idx < 0) return false;
+    const pi = this.pods[idx]!;
+    this.pods.splice(idx, 1);
+    const a = this.podsWithAffinity.indexOf(pi);
+    if (a >= 0) this.podsWithAffinity.splice(a, 1);
+    const r = this.podsWithRequiredAntiAffinity.indexOf(pi);
+    if (r >= 0) this.podsWithRequiredAntiAffinity.splice(r, 1);
+    subtractResourceVectors(this.requested, pi.requests);
+    subtractResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
+    for (const hp of hostPortsOf(pi.pod)) this.usedPorts.remove(hp.ip, hp.protocol, hp.port);
+    this.generation++;
+    return true;
+  }
+
+  clone(): MutableNodeInfo {
+    const c = new MutableNodeInfo(this.node);
+    c.pods = [...this.pods];
+    c.podsWithAffinity = [...this.podsWithAffinity];
+    c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];
+    c.usedPorts = this.usedPorts.clone();
+    c.requested = cloneVector(this.requested);
+    c.nonZeroRequested = cloneVector(this.nonZeroRequested);
+    c.allocatable = cloneVector(this.allocatable);
+    c.imageStates = this.imageStates;
+    c.generation = this.generation;
+    return c;
+  }
+}
+
+function cloneVector(v: ResourceVector): ResourceVector {
+  const c = emptyResourceVector();
+  addResourceVectors(c, v);
+  c.allowedPodNumber = v.allowedPodNumber;
+  return c;
+}
+
+/** Builds a NodeInfo from a node and the pods bound to it (for tests and the what-if tools). */
+export function newNodeInfo(node: DeepReadonly<Node>, pods: readonly DeepReadonly<Pod>[] = []): MutableNodeInfo {
+  const ni = new MutableNodeInfo(node);
+  for (const p of pods) ni.addPod(newPodInfo(p));
+  return ni;
+}
