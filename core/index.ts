@@ -5,3 +5,19 @@
  */
 export * from './errors.js';
 export * from './api/types.js';
+export * from './api/kinds.js';
+export * from './api/quantity.js';
+export * from './api/labels.js';
+export * from './api/node-affinity.js';
+export * from './api/taints.js';
+export * from './api/pod-resources.js';
+// Scheduling framework.
+export * from './scheduler/status.js';
+export * from './scheduler/cycle-state.js';
+export * from './scheduler/cluster-event.js';
+export * from './scheduler/node-info.js';
+export * from './scheduler/plugin.js';
+export { Framework, type EnabledPlugin, type PluginsByPoint, type PreFilterOutcome, type NodePluginScores, type PermitOutcome } from './scheduler/framework.js';
+export { SchedulerCache, normalizedImageName, zoneKey } from './scheduler/scheduler-cache.js';
+export { createTestHandle, type TestHandle, type TestHandleOptions, type RecordedClientCall } from './scheduler/testing.js';
+export * from './sim/index.js';

@@ -11,6 +11,7 @@ import type { DeepReadonly, Node, Pod, PodAffinityTerm, WeightedPodAffinityTerm 
 import { labelSelectorAsSelector, type Selector } from '../api/labels.js';
 import {
   addResourceVectors,
+  cloneResourceVector,
   emptyResourceVector,
   podNonZeroRequests,
   podRequests,
@@ -295,21 +296,15 @@ export class MutableNodeInfo implements NodeInfo {
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];
     c.usedPorts = this.usedPorts.clone();
-    c.requested = cloneVector(this.requested);
-    c.nonZeroRequested = cloneVector(this.nonZeroRequested);
-    c.allocatable = cloneVector(this.allocatable);
+    c.requested = cloneResourceVector(this.requested);
+    c.nonZeroRequested = cloneResourceVector(this.nonZeroRequested);
+    c.allocatable = cloneResourceVector(this.allocatable);
     c.imageStates = this.imageStates;
     c.generation = this.generation;
     return c;
   }
 }
 
-function cloneVector(v: ResourceVector): ResourceVector {
-  const c = emptyResourceVector();
-  addResourceVectors(c, v);
-  c.allowedPodNumber = v.allowedPodNumber;
-  return c;
-}
 
 /** Builds a NodeInfo from a node and the pods bound to it (for tests and the what-if tools). */
 export function newNodeInfo(node: DeepReadonly<Node>, pods: readonly DeepReadonly<Pod>[] = []): MutableNodeInfo {

@@ -1,0 +1,309 @@
+/**
+ * The scheduler's cache of nodes and pods, and the snapshot a scheduling cycle reads.
+ *
+ * Mirrors `pkg/scheduler/backend/cache/cache.go`, `node_tree.go` and `snapshot.go`: pods are added
+ * from informer events or *assumed* when the scheduler decides a placement (before the binding is
+ * confirmed); the node list is ordered by upstream's `nodeTree` (nodes interleaved zone by zone, in
+ * order of first appearance), because that order decides which nodes the sampling visits first.
+ *
+ * kubeprop runs a scheduling cycle atomically (nothing else happens in the simulation while it runs),
+ * so the snapshot is a view of the cache rather than a copy; it is refreshed lazily when the cache
+ * changed since the last cycle.
+ */
+import type { DeepReadonly, Node, Pod } from '../api/types.js';
+import { MutableNodeInfo, newPodInfo, type ImageStateSummary, type NodeInfo, type PodInfo } from './node-info.js';
+import type { NodeInfoLister } from './plugin.js';
+
+/** Upstream `utilnode.GetZoneKey`: region and zone labels joined (empty when neither is set). */
+export function zoneKey(node: DeepReadonly<Node>): string {
+  const labels = node.metadata?.labels ?? {};
+  const region = labels['topology.kubernetes.io/region'] ?? labels['failure-domain.beta.kubernetes.io/region'] ?? '';
+  const zone = labels['topology.kubernetes.io/zone'] ?? labels['failure-domain.beta.kubernetes.io/zone'] ?? '';
+  if (region === '' && zone === '') return '';
+  return `${region}:\u0000:${zone}`;
+}
+
+/** Upstream `normalizedImageName`: appends `:latest` when the image has no tag or digest. */
+export function normalizedImageName(name: string): string {
+  const lastSlash = name.lastIndexOf('/');
+  const lastPart = name.slice(lastSlash + 1);
+  if (!lastPart.includes(':') && !lastPart.includes('@')) return `${name}:latest`;
+  return name;
+}
+
+interface PodState {
+  podInfo: PodInfo;
+  nodeName: string;
+  assumed: boolean;
+  bindingFinished: boolean;
+}
+
+/** Upstream `nodeTree`: node names per zone, listed round-robin across zones. */
+class NodeTree {
+  private readonly zones: string[] = [];
+  private readonly tree = new Map<string, string[]>();
+  private count = 0;
+
+  add(zone: string, name: string): void {
+    let list = this.tree.get(zone);
+    if (!list) {
+      list = [];
+      this.tree.set(zone, list);
+      this.zones.push(zone);
+    }
+    if (list.includes(name)) return;
+    list.push(name);
+    this.count++;
+  }
+
+  remove(zone: string, name: string): void {
+    const list = this.tree.get(zone);
+    if (!list) return;
+    const i = list.indexOf(name);
+    if (i < 0) return;
+    list.splice(i, 1);
+    this.count--;
+    if (list.length === 0) {
+      this.tree.delete(zone);
+      this.zones.splice(this.zones.indexOf(zone), 1);
+    }
+  }
+
+  list(): string[] {
+    const out: string[] = [];
+    for (let idx = 0; out.length < this.count; idx++) {
+      for (const z of this.zones) {
+        const l = this.tree.get(z)!;
+        if (idx < l.length) out.push(l[idx]!);
+      }
+    }
+    return out;
+  }
+}
+
+/** The scheduler cache. All methods are synchronous and deterministic. */
+export class SchedulerCache implements NodeInfoLister {
+  private readonly nodes = new Map<string, MutableNodeInfo>();
+  private readonly nodeZones = new Map<string, string>();
+  private readonly tree = new NodeTree();
+  private readonly pods = new Map<string, PodState>();
+  /** Pods bound to nodes the cache has not seen yet (upstream keeps "ghost" NodeInfos). */
+  private readonly orphanPods = new Map<string, Map<string, PodInfo>>();
+  private listCache: MutableNodeInfo[] | undefined;
+  private affinityListCache: MutableNodeInfo[] | undefined;
+  private antiAffinityListCache: MutableNodeInfo[] | undefined;
+  private imagesDirty = true;
+  /** Bumped on every change. */
+  generation = 0;
+
+  private changed(structural: boolean): void {
+    this.generation++;
+    if (structural) this.listCache = undefined;
+    this.affinityListCache = undefined;
+    this.antiAffinityListCache = undefined;
+  }
+
+  // ---- nodes ----
+
+  addNode(node: DeepReadonly<Node>): void {
+    const name = node.metadata?.name ?? '';
+    const existing = this.nodes.get(name);
+    if (existing) {
+      this.updateNode(node);
+      return;
+    }
+    const ni = new MutableNodeInfo(node);
+    const orphans = this.orphanPods.get(name);
+    if (orphans) {
+      for (const pi of orphans.values()) ni.addPod(pi);
+      this.orphanPods.delete(name);
+    }
+    this.nodes.set(name, ni);
+    const z = zoneKey(node);
+    this.nodeZones.set(name, z);
+    this.tree.add(z, name);
+    this.imagesDirty = true;
+    this.changed(true);
+  }
+
+  updateNode(node: DeepReadonly<Node>): void {
+    const name = node.metadata?.name ?? '';
+    const ni = this.nodes.get(name);
+    if (!ni) {
+      this.addNode(node);
+      return;
+    }
+    const oldZone = this.nodeZones.get(name) ?? '';
+    const z = zoneKey(node);
+    ni.setNode(node);
+    if (z !== oldZone) {
+      this.tree.remove(oldZone, name);
+      this.tree.add(z, name);
+      this.nodeZones.set(name, z);
+      this.changed(true);
+    } else {
+      this.changed(false);
+    }
+    this.imagesDirty = true;
+  }
+
+  removeNode(name: string): void {
+    const ni = this.nodes.get(name);
+    if (!ni) return;
+    this.tree.remove(this.nodeZones.get(name) ?? '', name);
+    this.nodes.delete(name);
+    this.nodeZones.delete(name);
+    // Pods still bound to a deleted node stay known until their own deletion arrives.
+    if (ni.pods.length > 0) this.orphanPods.set(name, new Map(ni.pods.map((p) => [p.pod.metadata?.uid ?? '', p])));
+    this.imagesDirty = true;
+    this.changed(true);
+  }
+
+  // ---- pods ----
+
+  private attach(nodeName: string, pi: PodInfo): void {
+    const ni = this.nodes.get(nodeName);
+    if (ni) ni.addPod(pi);
+    else {
+      let m = this.orphanPods.get(nodeName);
+      if (!m) this.orphanPods.set(nodeName, (m = new Map()));
+      m.set(pi.pod.metadata?.uid ?? '', pi);
+    }
+  }
+
+  private detach(nodeName: string, pod: DeepReadonly<Pod>): void {
+    const ni = this.nodes.get(nodeName);
+    if (ni) ni.removePod(pod);
+    else this.orphanPods.get(nodeName)?.delete(pod.metadata?.uid ?? '');
+  }
+
+  /** Whether the pod is assumed (placed by this scheduler, binding not yet confirmed). */
+  isAssumedPod(uid: string): boolean {
+    return this.pods.get(uid)?.assumed ?? false;
+  }
+
+  /** The node a known pod is on. */
+  podNodeName(uid: string): string | undefined {
+    return this.pods.get(uid)?.nodeName;
+  }
+
+  /** Upstream `AssumePod`: account the pod on `nodeName` before the binding is confirmed. */
+  assumePod(pod: DeepReadonly<Pod>, nodeName: string, podInfo?: PodInfo): void {
+    const uid = pod.metadata?.uid ?? '';
+    if (this.pods.has(uid)) return;
+    const pi = podInfo && podInfo.pod === pod ? podInfo : newPodInfo(pod);
+    this.pods.set(uid, { podInfo: pi, nodeName, assumed: true, bindingFinished: false });
+    this.attach(nodeName, pi);
+    this.changed(false);
+  }
+
+  /** Upstream `FinishBinding`. */
+  finishBinding(uid: string): void {
+    const st = this.pods.get(uid);
+    if (st?.assumed) st.bindingFinished = true;
+  }
+
+  /** Upstream `ForgetPod`: undo an assumption (binding failed or was rejected). */
+  forgetPod(pod: DeepReadonly<Pod>): void {
+    const uid = pod.metadata?.uid ?? '';
+    const st = this.pods.get(uid);
+    if (!st || !st.assumed) return;
+    this.detach(st.nodeName, st.podInfo.pod);
+    this.pods.delete(uid);
+    this.changed(false);
+  }
+
+  /** Upstream `AddPod` (an assigned pod from the informer); confirms an assumed pod. */
+  addPod(pod: DeepReadonly<Pod>): void {
+    const uid = pod.metadata?.uid ?? '';
+    const nodeName = pod.spec?.nodeName ?? '';
+    const st = this.pods.get(uid);
+    if (st) {
+      // The informer confirms an assumed pod, possibly on another node than assumed.
+      this.detach(st.nodeName, st.podInfo.pod);
+    }
+    const pi = newPodInfo(pod);
+    this.pods.set(uid, { podInfo: pi, nodeName, assumed: false, bindingFinished: true });
+    this.attach(nodeName, pi);
+    this.changed(false);
+  }
+
+  updatePod(pod: DeepReadonly<Pod>): void {
+    this.addPod(pod);
+  }
+
+  removePod(pod: DeepReadonly<Pod>): void {
+    const uid = pod.metadata?.uid ?? '';
+    const st = this.pods.get(uid);
+    if (!st) return;
+    this.detach(st.nodeName, st.podInfo.pod);
+    this.pods.delete(uid);
+    this.changed(false);
+  }
+
+  podCount(): number {
+    return this.pods.size;
+  }
+
+  // ---- snapshot (NodeInfoLister) ----
+
+  private refreshImages(): void {
+    if (!this.imagesDirty) return;
+    this.imagesDirty = false;
+    const counts = new Map<string, { size: number; nodes: number }>();
+    for (const ni of this.nodes.values()) {
+      const seen = new Set<string>();
+      for (const img of ni.node.status?.images ?? []) {
+        for (const n of img.names ?? []) {
+          const name = normalizedImageName(n);
+          if (seen.has(name)) continue;
+          seen.add(name);
+          const c = counts.get(name);
+          if (c) c.nodes++;
+          else counts.set(name, { size: img.sizeBytes ?? 0, nodes: 1 });
+        }
+      }
+    }
+    for (const ni of this.nodes.values()) {
+      const states = new Map<string, ImageStateSummary>();
+      for (const img of ni.node.status?.images ?? []) {
+        for (const n of img.names ?? []) {
+          const name = normalizedImageName(n);
+          const c = counts.get(name)!;
+          states.set(name, { sizeBytes: img.sizeBytes ?? 0, numNodes: c.nodes });
+        }
+      }
+      ni.imageStates = states;
+    }
+  }
+
+  list(): readonly NodeInfo[] {
+    this.refreshImages();
+    if (!this.listCache) this.listCache = this.tree.list().map((n) => this.nodes.get(n)!);
+    return this.listCache;
+  }
+
+  get(nodeName: string): NodeInfo | undefined {
+    this.refreshImages();
+    return this.nodes.get(nodeName);
+  }
+
+  /** The mutable NodeInfo (for the scheduler's own bookkeeping only). */
+  mutableNode(nodeName: string): MutableNodeInfo | undefined {
+    return this.nodes.get(nodeName);
+  }
+
+  havePodsWithAffinityList(): readonly NodeInfo[] {
+    this.affinityListCache ??= (this.list() as MutableNodeInfo[]).filter((n) => n.podsWithAffinity.length > 0);
+    return this.affinityListCache;
+  }
+
+  havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[] {
+    this.antiAffinityListCache ??= (this.list() as MutableNodeInfo[]).filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
+    return this.antiAffinityListCache;
+  }
+
+  nodeCount(): number {
+    return this.nodes.size;
+  }
+}

@@ -1,0 +1,912 @@
+/**
+ * The etcd + kube-apiserver storage model: one MVCC revision counter, optimistic concurrency,
+ * `generation`, finalizers and `deletionTimestamp`, the status subresource, JSON merge patch, and
+ * watches with history, bookmarks and compaction.
+ *
+ * Upstream semantics mirrored here:
+ * - `staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go` (Create, Update, Delete,
+ *   finalizers, `ShouldDeleteDuringUpdate`, `markAsDeleting`, GC finalizers for propagation),
+ * - `staging/src/k8s.io/apiserver/pkg/registry/rest/{create,update,delete}.go` (system metadata,
+ *   what an update may not change, delete preconditions),
+ * - `staging/src/k8s.io/apimachinery/pkg/api/validation/objectmeta.go` (metadata update rules),
+ * - `staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go` (no-op updates do not write;
+ *   preconditions; a DELETED event carries the last state at the deletion revision),
+ * - `staging/src/k8s.io/apiserver/pkg/storage/cacher/` (watch start semantics, selector
+ *   transitions, bookmarks, `too old resource version`).
+ *
+ * Everything here is synchronous and deterministic: the revision, UIDs and generated names come
+ * from counters, timestamps from the simulation's virtual clock.
+ */
+import { BUILTIN_KINDS, builtinKind, groupKindKey, type KindInfo } from '../api/kinds.js';
+import { parseApiVersion, type DeepReadonly, type KubeObject } from '../api/types.js';
+import { ModelBug } from '../errors.js';
+import { formatRfc3339, type Clock } from '../sim/clock.js';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  generateNameConflict,
+  internalError,
+  invalid,
+  notFound,
+  OPTIMISTIC_LOCK_ERROR_MSG,
+  resourceExpired,
+  resourceNotServed,
+  type ApiError,
+  type GroupResource,
+} from './api-error.js';
+import { apiErr, apiOk, type ApiResult } from './api-result.js';
+import { deepEqual } from './deep-equal.js';
+import { deterministicUid } from './deterministic-uid.js';
+import { EventLog, type ChangeType } from './event-log.js';
+import { fieldForbidden, fieldInvalid, fieldRequired, goQuote, goStringSlice, goTime, type FieldError } from './field-error.js';
+import { freezeOwned } from './freeze-copy.js';
+import { applyMergePatch } from './json-merge-patch.js';
+import { NameGenerator } from './name-generator.js';
+import { compileObjectFilter, type ObjectFilter, type SelectionOptions } from './object-filter.js';
+import type { StorableObject } from './storable-object.js';
+import { bookmarkEvent, FailedWatcher, StoreWatcher, type WatchSource } from './store-watcher.js';
+import { INITIAL_EVENTS_ANNOTATION, type WatchEvent, type Watcher } from './watch-event.js';
+
+/** Construction options of a `Store`. */
+export interface StoreOptions {
+  /** The simulation's virtual clock: `creationTimestamp` and `deletionTimestamp` come from it. */
+  readonly clock: Clock;
+  /** Kinds to register at construction; default `BUILTIN_KINDS`. */
+  readonly kinds?: readonly KindInfo[];
+}
+
+/** A kind, by `apiVersion` (whose version must be served) or by group. */
+export type KindRef = { readonly apiVersion: string; readonly kind: string } | { readonly group: string; readonly kind: string };
+
+/** One object: its kind, namespace (required for namespaced kinds, ignored otherwise) and name. */
+export type ObjectRef = KindRef & { readonly namespace?: string | undefined; readonly name: string };
+
+/** A `list`: a kind plus optional namespace, label and field selection. */
+export type ListRequest = KindRef & SelectionOptions;
+
+/** What `list` returns: the selected objects in key order and the store revision they reflect. */
+export interface ListResult<T extends StorableObject = KubeObject> {
+  readonly items: readonly DeepReadonly<T>[];
+  /** The revision of the list (upstream: the etcd header revision), to start a watch from. */
+  readonly resourceVersion: string;
+}
+
+/** A `watch`: a kind, selection, start point and options. */
+export type WatchRequest = KindRef &
+  SelectionOptions & {
+    /**
+     * Where the watch starts. Absent, `""` or `"0"`: now, opened by synthetic `ADDED` events for the
+     * objects that exist (as a list followed by a watch, and as the watch cache serves RV 0).
+     * A revision `R`: every change after `R` (410 Expired if compaction dropped them).
+     */
+    readonly resourceVersion?: string | undefined;
+    /** Deliver `BOOKMARK` events at progress notifications (`Store.bookmark`). */
+    readonly allowBookmarks?: boolean | undefined;
+    /**
+     * `true`: open with synthetic `ADDED` events for the current state whatever `resourceVersion`
+     * says, then a bookmark annotated `k8s.io/initial-events-end` (the streaming-list protocol;
+     * requires `allowBookmarks`). `false` with no or `"0"` resourceVersion: start now without them.
+     */
+    readonly sendInitialEvents?: boolean | undefined;
+  };
+
+/** Upstream `metav1.DeletionPropagation`. */
+export type DeletionPropagation = 'Foreground' | 'Background' | 'Orphan';
+
+/** Upstream `metav1.DeleteOptions`, the parts the storage layer acts on. */
+export interface DeleteOptions {
+  /** The delete fails with 409 Conflict unless the stored object has this uid / resourceVersion. */
+  readonly preconditions?: { readonly uid?: string | undefined; readonly resourceVersion?: string | undefined } | undefined;
+  /**
+   * `Orphan` adds the `orphan` finalizer, `Foreground` the `foregroundDeletion` finalizer,
+   * `Background` removes both, as the generic registry does for the garbage collector.
+   */
+  readonly propagationPolicy?: DeletionPropagation | undefined;
+}
+
+/** What `delete` returns, upstream `(obj, deleted bool)`. */
+export interface DeleteResult<T extends StorableObject = KubeObject> {
+  /**
+   * `deleted: true`: the object as the DELETED event carries it (last state at the deletion
+   * revision). `deleted: false`: the object as now stored, marked for deletion and waiting for its
+   * finalizers.
+   */
+  readonly object: DeepReadonly<T>;
+  readonly deleted: boolean;
+}
+
+/** Counters for benchmarks and leak checks. */
+export interface StoreStats {
+  readonly revision: number;
+  readonly compactedRevision: number;
+  readonly objects: number;
+  /** Change records held for watches (bounded by compaction and by live watchers' positions). */
+  readonly historyEntries: number;
+  readonly watchers: number;
+}
+
+type Obj = Record<string, unknown>;
+type Frozen = DeepReadonly<KubeObject>;
+
+interface Entry {
+  readonly object: Frozen;
+  readonly revision: number;
+}
+
+interface KindState {
+  info: KindInfo;
+  resource: GroupResource;
+  readonly objects: Map<string, Entry>;
+  /** Keys in etcd (byte) order; rebuilt lazily after a create or delete. */
+  sortedKeys: string[] | undefined;
+  readonly log: EventLog;
+  readonly watchers: Set<StoreWatcher>;
+  readonly source: WatchSource;
+}
+
+interface Scope {
+  readonly ns: string | undefined;
+  readonly name: string;
+  readonly key: string;
+}
+
+type UpdateMode = 'update' | 'status' | 'patch' | 'patch-status';
+
+/** Upstream `maxNameGenerationCreateAttempts` (feature RetryGenerateName, GA). */
+const GENERATE_NAME_ATTEMPTS = 8;
+const FINALIZER_ORPHAN = 'orphan';
+const FINALIZER_FOREGROUND = 'foregroundDeletion';
+const EMPTY: readonly string[] = Object.freeze([]);
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(meta: Readonly<Obj>, key: string): string | undefined {
+  const v = meta[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function finalizersOf(meta: Readonly<Obj>): readonly string[] {
+  const v = meta.finalizers;
+  return Array.isArray(v) ? (v as readonly string[]) : EMPTY;
+}
+
+/** Upstream `path.IsValidPathSegmentName`: the messages for a name that cannot be a URL segment. */
+function pathSegmentProblems(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  const out: string[] = [];
+  if (name.includes('/')) out.push("may not contain '/'");
+  if (name.includes('%')) out.push("may not contain '%'");
+  return out;
+}
+
+/** `strconv.ParseUint(s, 10, 64)`; `undefined` where Go reports a syntax error. */
+function parseRevision(text: string): number | undefined {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function storageApiVersion(info: KindInfo): string {
+  const version = info.versions[0] ?? 'v1';
+  return info.group === '' ? version : `${info.group}/${version}`;
+}
+
+/**
+ * The etcd key prefix of a kind, as it appears in upstream StorageError messages. Built-ins live
+ * under `/registry/<resource>` (a few under historical names), custom resources under
+ * `/registry/<group>/<resource>`.
+ */
+function storagePrefix(info: KindInfo): string {
+  if (builtinKind(info.group, info.kind) === undefined || info.group === 'apiextensions.k8s.io') {
+    return `/registry/${info.group}/${info.plural}`;
+  }
+  const historical: Readonly<Record<string, string>> = {
+    nodes: 'minions',
+    services: 'services/specs',
+    endpoints: 'services/endpoints',
+    ingresses: 'ingress',
+  };
+  return `/registry/${historical[info.plural] ?? info.plural}`;
+}
+
+/**
+ * Whether an update changes what `metadata.generation` counts: every top-level field except
+ * apiVersion, kind, metadata and (for kinds with a status subresource) status; Deployments also
+ * count annotations (`pkg/registry/apps/deployment/strategy.go`: annotations are copied to their
+ * ReplicaSets).
+ */
+function generationChanged(info: KindInfo, next: Readonly<Obj>, prev: Readonly<Obj>, nextMeta: Readonly<Obj>, prevMeta: Readonly<Obj>): boolean {
+  const skipStatus = info.hasStatusSubresource;
+  for (const key of Object.keys(next)) {
+    if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || (skipStatus && key === 'status')) continue;
+    if (!deepEqual(next[key], prev[key])) return true;
+  }
+  for (const key of Object.keys(prev)) {
+    if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || (skipStatus && key === 'status')) continue;
+    if (next[key] === undefined && prev[key] !== undefined) return true;
+  }
+  if (info.group === 'apps' && info.kind === 'Deployment' && !deepEqual(nextMeta.annotations, prevMeta.annotations)) return true;
+  return false;
+}
+
+/** Upstream `ValidateFinalizers`: orphan and foregroundDeletion exclude each other. */
+function finalizerConflict(finalizers: readonly string[]): FieldError | undefined {
+  if (finalizers.includes(FINALIZER_ORPHAN) && finalizers.includes(FINALIZER_FOREGROUND)) {
+    return fieldInvalid('metadata.finalizers', goStringSlice(finalizers), `finalizer ${FINALIZER_ORPHAN} and ${FINALIZER_FOREGROUND} cannot be both set`);
+  }
+  return undefined;
+}
+
+/**
+ * Upstream `ValidateObjectMetaAccessorUpdate`, after `rest.BeforeUpdate` has restored what an update
+ * silently cannot change (creationTimestamp, an existing deletionTimestamp, a missing uid).
+ */
+function validateMetaUpdate(meta: Readonly<Obj>, old: Readonly<Obj>): FieldError[] {
+  const errs: FieldError[] = [];
+  const finalizers = finalizersOf(meta);
+  const clash = finalizerConflict(finalizers);
+  if (clash !== undefined) errs.push(clash);
+  if (old.deletionTimestamp !== undefined) {
+    const before = new Set(finalizersOf(old));
+    const added = [...new Set(finalizers.filter((f) => !before.has(f)))].sort();
+    if (added.length > 0) {
+      errs.push(fieldForbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added)}`));
+    }
+  }
+  if (meta.uid !== old.uid) errs.push(fieldInvalid('metadata.uid', goQuote(String(meta.uid ?? '')), 'field is immutable'));
+  if (old.deletionTimestamp === undefined && meta.deletionTimestamp !== undefined) {
+    errs.push(fieldInvalid('metadata.deletionTimestamp', goTime(String(meta.deletionTimestamp)), 'field is immutable'));
+  }
+  if (meta.deletionGracePeriodSeconds !== old.deletionGracePeriodSeconds) {
+    const v = meta.deletionGracePeriodSeconds;
+    errs.push(fieldInvalid('metadata.deletionGracePeriodSeconds', v === undefined || v === null ? 'null' : String(v), 'field is immutable'));
+  }
+  return errs;
+}
+
+/**
+ * The storage layer of the simulated API server. Every method is synchronous, returns expected
+ * failures as `ApiResult` errors, never mutates its arguments, and hands out deeply frozen objects
+ * that share structure with what is stored (never copy them to read; spread them to write).
+ *
+ * Revisions: the store starts at revision 1, as an empty etcd does; every write (create, update,
+ * delete, or a delete that only marks an object as deleting) takes the next revision, which
+ * becomes the object's `metadata.resourceVersion`. A write that changes nothing is not a write: it
+ * returns the stored object unchanged, bumps nothing, and emits no event (etcd3 `GuaranteedUpdate`).
+ *
+ * Typing: object parameters accept any `StorableObject` (typed `Pod`s, `DeepReadonly` objects from
+ * the store, spreads of them, unstructured objects); results are `DeepReadonly<KubeObject>` unless
+ * a type argument names the kind (`store.get<Pod>(ref)`), as a typed client would.
+ */
+export class Store {
+  readonly #clock: Clock;
+  readonly #kinds = new Map<string, KindState>();
+  readonly #names = new NameGenerator();
+  #revision = 1;
+  #compacted = 0;
+  #uidCount = 0;
+  #watcherSeq = 0;
+
+  constructor(options: StoreOptions) {
+    this.#clock = options.clock;
+    for (const info of options.kinds ?? BUILTIN_KINDS) this.registerKind(info);
+  }
+
+  /** The current revision (etcd's): the revision of the last write, 1 before any write. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** The current revision as a resourceVersion string. */
+  get resourceVersion(): string {
+    return String(this.#revision);
+  }
+
+  /** The revision history starts at: watches from a resourceVersion below `compactedRevision - 1` get 410. */
+  get compactedRevision(): number {
+    return this.#compacted;
+  }
+
+  /**
+   * Registers (or re-registers, e.g. when a CRD changes) a kind. Objects of unregistered kinds, or
+   * of versions a kind does not serve, are answered with 404 `the server could not find the
+   * requested resource`, as the API server answers for an unknown resource.
+   */
+  registerKind(info: KindInfo): void {
+    const key = groupKindKey(info.group, info.kind);
+    const resource: GroupResource = { group: info.group, resource: info.plural };
+    const existing = this.#kinds.get(key);
+    if (existing !== undefined) {
+      existing.info = info;
+      existing.resource = resource;
+      return;
+    }
+    const log = new EventLog();
+    const state: KindState = {
+      info,
+      resource,
+      objects: new Map(),
+      sortedKeys: undefined,
+      log,
+      watchers: new Set(),
+      source: { log, release: (w) => this.#release(state, w) },
+    };
+    this.#kinds.set(key, state);
+  }
+
+  /** The registered kind `ref` names (with its version served), if any. */
+  kindInfo(ref: KindRef): KindInfo | undefined {
+    return this.#resolve(ref)?.info;
+  }
+
+  /**
+   * Creates an object (upstream `Store.Create`): assigns uid, creationTimestamp, resourceVersion and
+   * (for kinds that track it) `generation: 1`; generates the name from `generateName` if there is
+   * none, retrying on collisions as upstream does. Errors: 409 AlreadyExists (`object is being
+   * deleted: ...` if the existing object is), 422 Invalid for a missing name, 400 for a missing
+   * namespace, 500 if a resourceVersion is set. Status is stored as given: resetting it on create
+   * is a per-kind strategy of the API server layer.
+   */
+  create<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
+    const input = obj as unknown as Readonly<Obj>;
+    const ks = this.#resolveObject(input);
+    if (ks === undefined) return apiErr(resourceNotServed());
+    const info = ks.info;
+    const inMeta: Readonly<Obj> = isObj(input.metadata) ? input.metadata : {};
+    if ((str(inMeta, 'resourceVersion') ?? '') !== '') return apiErr(internalError('resourceVersion should not be set on objects to be created'));
+    const ns = info.namespaced ? (str(inMeta, 'namespace') ?? '') : undefined;
+    if (ns === '') return apiErr(badRequest('Namespace parameter required.'));
+    const givenName = str(inMeta, 'name') ?? '';
+    const generateName = str(inMeta, 'generateName') ?? '';
+    const kindGk = { group: info.group, kind: info.kind };
+    if (givenName === '' && generateName === '') {
+      return apiErr(invalid(kindGk, '', [fieldRequired('metadata.name', 'name or generateName is required')]));
+    }
+    const clash = finalizerConflict(finalizersOf(inMeta));
+    if (clash !== undefined) return apiErr(invalid(kindGk, givenName, [clash]));
+
+    let lastError: ApiError | undefined;
+    const attempts = givenName === '' ? GENERATE_NAME_ATTEMPTS : 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const name = givenName !== '' ? givenName : this.#names.generate(generateName);
+      const problems = pathSegmentProblems(name);
+      if (problems.length > 0) return apiErr(badRequest(`Name parameter invalid: ${goQuote(name)}: ${problems.join(';')}`));
+      const key = ns === undefined ? name : `${ns}/${name}`;
+      const existing = ks.objects.get(key);
+      if (existing !== undefined) {
+        let err = givenName === '' ? generateNameConflict(ks.resource, name, 1) : alreadyExists(ks.resource, name);
+        if ((existing.object.metadata as Readonly<Obj>).deletionTimestamp !== undefined) {
+          err = { ...err, message: `object is being deleted: ${err.message}` };
+        }
+        lastError = err;
+        continue;
+      }
+      const revision = ++this.#revision;
+      const meta: Obj = { ...inMeta, name };
+      if (ns === undefined) delete meta.namespace;
+      else meta.namespace = ns;
+      meta.uid = deterministicUid(++this.#uidCount);
+      meta.resourceVersion = String(revision);
+      meta.creationTimestamp = formatRfc3339(this.#clock.nowMs());
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+      if (info.tracksGeneration) meta.generation = 1;
+      const stored = freezeOwned({ ...input, metadata: freezeOwned(meta) }) as Frozen;
+      this.#record(ks, key, stored, revision, 'ADDED', undefined);
+      return apiOk(stored as unknown as DeepReadonly<T>);
+    }
+    return apiErr(lastError as ApiError);
+  }
+
+  /** Reads one object (upstream `Store.Get`, served from the latest revision). 404 if absent. */
+  get<T extends StorableObject = KubeObject>(ref: ObjectRef): ApiResult<DeepReadonly<T>> {
+    const ks = this.#resolve(ref);
+    if (ks === undefined) return apiErr(resourceNotServed());
+    const scope = this.#scope(ks, ref.namespace, ref.name);
+    if (!scope.ok) return scope;
+    const entry = ks.objects.get(scope.value.key);
+    if (entry === undefined) return apiErr(notFound(ks.resource, scope.value.name));
+    return apiOk(entry.object as unknown as DeepReadonly<T>);
+  }
+
+  /**
+   * Lists objects of a kind (upstream `Store.List` with a consistent read): all namespaces unless
+   * `namespace` is given, filtered by the selectors, in etcd key order (`namespace/name`), with the
+   * current revision as the list's resourceVersion.
+   */
+  list<T extends StorableObject = KubeObject>(req: ListRequest): ApiResult<ListResult<T>> {
+    const ks = this.#resolve(req);
+    if (ks === undefined) return apiErr(resourceNotServed());
+    const filter = compileObjectFilter({ labelSelector: req.labelSelector, fieldSelector: req.fieldSelector }, ks.info.namespaced);
+    const items = this.#select(ks, req.namespace, filter);
+    return apiOk({ items: Object.freeze(items) as unknown as readonly DeepReadonly<T>[], resourceVersion: String(this.#revision) });
+  }
+
+  /**
+   * Every stored object of every kind, kinds in registration order and objects in key order: the
+   * final state `kubeprop simulate -o json` prints.
+   */
+  listAll(): readonly Frozen[] {
+    const out: Frozen[] = [];
+    for (const ks of this.#kinds.values()) out.push(...this.#select(ks, undefined, undefined));
+    return out;
+  }
+
+  /**
+   * Replaces an object (upstream `Store.Update`), with optimistic concurrency: the body's
+   * `metadata.resourceVersion` must equal the stored one (409 Conflict otherwise); without one the
+   * update is unconditional where the kind allows it and 422 Invalid otherwise (always for custom
+   * resources). A non-empty `metadata.uid` is a precondition (409 on mismatch). For kinds with a
+   * status subresource the stored status is kept. The system fields an update cannot change are
+   * restored (creationTimestamp, deletionTimestamp, generation); adding finalizers to an object being
+   * deleted, or setting a deletionTimestamp, is 422 Invalid. Removing the last finalizer of an
+   * object being deleted deletes it (the result is the object as the request would have stored it).
+   */
+  update<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
+    return this.#updateFromBody(obj as unknown as Readonly<Obj>, 'update') as ApiResult<DeepReadonly<T>>;
+  }
+
+  /**
+   * Writes the status subresource (upstream `.../status` PUT): only `status` is taken from the
+   * body, everything else from the stored object; resourceVersion and uid are checked as in
+   * `update`. 404 for kinds without a status subresource (their status is part of `update`).
+   */
+  updateStatus<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
+    return this.#updateFromBody(obj as unknown as Readonly<Obj>, 'status') as ApiResult<DeepReadonly<T>>;
+  }
+
+  /**
+   * Applies a JSON merge patch (RFC 7386, `application/merge-patch+json`) to the stored object and
+   * writes the result as `update` would. The patch is conditional only if it sets
+   * `metadata.resourceVersion`. Status changes are ignored for kinds with a status subresource.
+   */
+  patch<T extends StorableObject = KubeObject>(ref: ObjectRef, patch: unknown): ApiResult<DeepReadonly<T>> {
+    return this.#patch(ref, patch, 'patch') as ApiResult<DeepReadonly<T>>;
+  }
+
+  /** `patch` on the status subresource: only the patched `status` is kept. */
+  patchStatus<T extends StorableObject = KubeObject>(ref: ObjectRef, patch: unknown): ApiResult<DeepReadonly<T>> {
+    return this.#patch(ref, patch, 'patch-status') as ApiResult<DeepReadonly<T>>;
+  }
+
+  /**
+   * Deletes an object (upstream `Store.Delete`, for kinds without graceful deletion). Preconditions
+   * fail with 409. `propagationPolicy` adds or removes the garbage collector's finalizers first.
+   * An object left with finalizers is only marked: `deletionTimestamp` (virtual now, kept if
+   * already set), `deletionGracePeriodSeconds: 0`, `generation` + 1 the first time (if it has one);
+   * it goes away on the update that removes its last finalizer. Deleting it again changes nothing
+   * and returns it. An object without finalizers is removed at once.
+   */
+  delete<T extends StorableObject = KubeObject>(ref: ObjectRef, options: DeleteOptions = {}): ApiResult<DeleteResult<T>> {
+    const ks = this.#resolve(ref);
+    if (ks === undefined) return apiErr(resourceNotServed());
+    const scoped = this.#scope(ks, ref.namespace, ref.name);
+    if (!scoped.ok) return scoped;
+    const { name, key } = scoped.value;
+    const info = ks.info;
+    const policy = options.propagationPolicy;
+    if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
+      return apiErr(
+        invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
+          {
+            type: 'FieldValueNotSupported',
+            field: 'propagationPolicy',
+            value: goQuote(String(policy)),
+            detail: 'supported values: "Foreground", "Background", "Orphan"',
+          },
+        ]),
+      );
+    }
+    const entry = ks.objects.get(key);
+    if (entry === undefined) return apiErr(notFound(ks.resource, name));
+    const existing = entry.object as unknown as Readonly<Obj>;
+    const oldMeta = existing.metadata as Readonly<Obj>;
+
+    // rest.BeforeDelete names the kind, not the resource, in these conflicts.
+    const kindAsResource: GroupResource = { group: info.group, resource: info.kind };
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== oldMeta.uid) {
+      return apiErr(
+        conflict(
+          kindAsResource,
+          name,
+          `the UID in the precondition (${pre.uid}) does not match the UID in record (${String(oldMeta.uid)}). The object might have been deleted and then recreated`,
+        ),
+      );
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== oldMeta.resourceVersion) {
+      return apiErr(
+        conflict(
+          kindAsResource,
+          name,
+          `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${String(oldMeta.resourceVersion)}). The object might have been modified`,
+        ),
+      );
+    }
+
+    // deletionFinalizersForGarbageCollection: without a policy the existing GC finalizers stand.
+    const current = finalizersOf(oldMeta);
+    let finalizers = current;
+    if (policy !== undefined) {
+      const next = current.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+      if (policy === 'Orphan') next.push(FINALIZER_ORPHAN);
+      if (policy === 'Foreground') next.push(FINALIZER_FOREGROUND);
+      const before = new Set(current);
+      const after = new Set(next);
+      const same = before.size === after.size && [...after].every((f) => before.has(f));
+      if (!same) finalizers = next;
+    }
+
+    if (finalizers.length === 0) {
+      return apiOk({ object: this.#remove(ks, key, entry) as unknown as DeepReadonly<T>, deleted: true });
+    }
+
+    // markAsDeleting: keep the object, waiting for its finalizers.
+    const meta: Obj = { ...oldMeta };
+    if (finalizers !== current) meta.finalizers = finalizers;
+    if (oldMeta.deletionTimestamp === undefined) {
+      const generation = oldMeta.generation;
+      if (typeof generation === 'number' && generation > 0) meta.generation = generation + 1;
+      meta.deletionTimestamp = formatRfc3339(this.#clock.nowMs());
+    }
+    meta.deletionGracePeriodSeconds = 0;
+    const next: Obj = { ...existing, metadata: meta };
+    if (deepEqual(next, existing)) return apiOk({ object: entry.object as unknown as DeepReadonly<T>, deleted: false });
+    const stored = this.#commitUpdate(ks, key, entry, next, meta);
+    return apiOk({ object: stored as unknown as DeepReadonly<T>, deleted: false });
+  }
+
+  /**
+   * Starts a watch (upstream cacher `Watch`). See `WatchRequest.resourceVersion` for where it
+   * starts. A start before the compacted history does not fail the call: as upstream, the watch
+   * opens and its only event is `ERROR` with 410 Expired `too old resource version: R (C)`, where C
+   * is the oldest resourceVersion still watchable from. A start beyond the current revision waits
+   * for it (changes up to it are skipped), as the watch cache does.
+   *
+   * The watcher holds the kind's history from its position on, so `stop()` it when done.
+   */
+  watch<T extends StorableObject = KubeObject>(req: WatchRequest): ApiResult<Watcher<T>> {
+    const ks = this.#resolve(req);
+    if (ks === undefined) return apiErr(resourceNotServed());
+    const info = ks.info;
+    if (req.sendInitialEvents === true && req.allowBookmarks !== true) {
+      return apiErr(
+        invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
+          fieldForbidden('allowWatchBookmarks', 'allowWatchBookmarks must be set to true when sendInitialEvents is set'),
+        ]),
+      );
+    }
+    const id = ++this.#watcherSeq;
+    const apiVersion = 'apiVersion' in req && typeof req.apiVersion === 'string' ? req.apiVersion : storageApiVersion(info);
+    const filter = compileObjectFilter(req, info.namespaced);
+    const rvText = req.resourceVersion ?? '';
+    let cursor: number;
+    let startRevision: number;
+    let initial: WatchEvent[] = [];
+    if (req.sendInitialEvents === true || ((rvText === '' || rvText === '0') && req.sendInitialEvents !== false)) {
+      for (const obj of this.#select(ks, req.namespace, filter)) {
+        initial.push(Object.freeze({ type: 'ADDED', object: obj, revision: Number(obj.metadata.resourceVersion) }));
+      }
+      if (req.sendInitialEvents === true) {
+        initial.push(bookmarkEvent(apiVersion, info.kind, this.#revision, { [INITIAL_EVENTS_ANNOTATION]: 'true' }));
+      }
+      cursor = ks.log.end;
+      startRevision = this.#revision;
+    } else if (rvText === '' || rvText === '0') {
+      cursor = ks.log.end;
+      startRevision = this.#revision;
+      initial = [];
+    } else {
+      const rv = parseRevision(rvText);
+      if (rv === undefined) {
+        return apiErr(
+          invalid({ group: ks.resource.group, kind: ks.resource.resource }, '', [
+            fieldInvalid('resourceVersion', goQuote(rvText), `strconv.ParseUint: parsing ${goQuote(rvText)}: invalid syntax`),
+          ]),
+        );
+      }
+      if (rv < this.#compacted - 1) {
+        const error = resourceExpired(`too old resource version: ${rv} (${this.#compacted - 1})`);
+        return apiOk(new FailedWatcher(id, error, rv) as unknown as Watcher<T>);
+      }
+      cursor = ks.log.firstAfter(rv);
+      startRevision = rv;
+    }
+    const watcher = new StoreWatcher({
+      id,
+      source: ks.source,
+      filter,
+      cursor,
+      startRevision,
+      initial,
+      allowBookmarks: req.allowBookmarks === true,
+      apiVersion,
+      kind: info.kind,
+    });
+    ks.watchers.add(watcher);
+    return apiOk(watcher as unknown as Watcher<T>);
+  }
+
+  /**
+   * A progress notification: every live watcher that allows bookmarks gets a `BOOKMARK` at the
+   * current revision, placed after every change it selects up to that revision (and only if it
+   * carries news for that watcher). The simulation calls this periodically, as etcd's progress
+   * notifications and the watch cache's bookmark timer do.
+   */
+  bookmark(): void {
+    const revision = this.#revision;
+    for (const ks of this.#kinds.values()) for (const w of ks.watchers) w.requestBookmark(revision);
+  }
+
+  /**
+   * Compacts history (etcd `Compact`): changes before `revision` are forgotten, so a watch from a
+   * resourceVersion below `revision - 1` gets 410 Expired. Watches already running are not
+   * disturbed: what they have not read yet is kept until they read past it or stop. Compacting
+   * to a revision at or below the current compaction is a no-op; beyond the current revision is a
+   * bug in the caller (`ModelBug`), as etcd refuses a future revision.
+   */
+  compact(revision: number): void {
+    if (!Number.isSafeInteger(revision) || revision < 0) throw new ModelBug(`Store.compact: not a revision: ${String(revision)}`);
+    if (revision > this.#revision) throw new ModelBug(`Store.compact: revision ${revision} is in the future (current ${this.#revision})`);
+    if (revision <= this.#compacted) return;
+    this.#compacted = revision;
+    for (const ks of this.#kinds.values()) this.#trim(ks);
+  }
+
+  /** Sizes, for benchmarks and for tests that check nothing leaks. */
+  stats(): StoreStats {
+    let objects = 0;
+    let historyEntries = 0;
+    let watchers = 0;
+    for (const ks of this.#kinds.values()) {
+      objects += ks.objects.size;
+      historyEntries += ks.log.size;
+      watchers += ks.watchers.size;
+    }
+    return { revision: this.#revision, compactedRevision: this.#compacted, objects, historyEntries, watchers };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  #resolve(ref: KindRef): KindState | undefined {
+    let group: string;
+    let version: string | undefined;
+    if ('apiVersion' in ref && typeof ref.apiVersion === 'string') {
+      ({ group, version } = parseApiVersion(ref.apiVersion));
+    } else {
+      group = (ref as { readonly group: string }).group;
+    }
+    const ks = this.#kinds.get(groupKindKey(group, ref.kind));
+    if (ks === undefined || (version !== undefined && !ks.info.versions.includes(version))) return undefined;
+    return ks;
+  }
+
+  #resolveObject(input: Readonly<Obj>): KindState | undefined {
+    const apiVersion = input.apiVersion;
+    const kind = input.kind;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
+    return this.#resolve({ apiVersion, kind });
+  }
+
+  /** Upstream `NamespaceKeyFunc` / `NoNamespaceKeyFunc`. */
+  #scope(ks: KindState, namespace: string | undefined, name: string): ApiResult<Scope> {
+    let ns: string | undefined;
+    if (ks.info.namespaced) {
+      if (namespace === undefined || namespace === '') return apiErr(badRequest('Namespace parameter required.'));
+      ns = namespace;
+    }
+    if (name === '') return apiErr(badRequest('Name parameter required.'));
+    const problems = pathSegmentProblems(name);
+    if (problems.length > 0) return apiErr(badRequest(`Name parameter invalid: ${goQuote(name)}: ${problems.join(';')}`));
+    return apiOk({ ns, name, key: ns === undefined ? name : `${ns}/${name}` });
+  }
+
+  #sortedKeys(ks: KindState): string[] {
+    let keys = ks.sortedKeys;
+    if (keys === undefined) {
+      // Keys are unique and plain ASCII, so code-unit order is etcd's byte order.
+      keys = [...ks.objects.keys()].sort();
+      ks.sortedKeys = keys;
+    }
+    return keys;
+  }
+
+  /** Objects in key order, optionally one namespace only, filtered. */
+  #select(ks: KindState, namespace: string | undefined, filter: ObjectFilter): Frozen[] {
+    const keys = this.#sortedKeys(ks);
+    let from = 0;
+    let to = keys.length;
+    if (ks.info.namespaced && namespace !== undefined && namespace !== '') {
+      // Keys of one namespace form the range ["ns/", "ns0"): '0' follows '/' in ASCII.
+      from = lowerBound(keys, `${namespace}/`);
+      to = lowerBound(keys, `${namespace}0`);
+    }
+    const out: Frozen[] = [];
+    for (let i = from; i < to; i++) {
+      const entry = ks.objects.get(keys[i] as string) as Entry;
+      if (filter === undefined || filter(entry.object)) out.push(entry.object);
+    }
+    return out;
+  }
+
+  #record(ks: KindState, key: string, object: Frozen, revision: number, type: ChangeType, previous: Frozen | undefined): void {
+    if (type === 'ADDED') ks.sortedKeys = undefined;
+    ks.objects.set(key, { object, revision });
+    ks.log.append({ revision, type, object, previous });
+  }
+
+  /** Writes `next` (whose metadata object is `meta`) as a new revision of `entry`. */
+  #commitUpdate(ks: KindState, key: string, entry: Entry, next: Obj, meta: Obj): Frozen {
+    const revision = ++this.#revision;
+    meta.resourceVersion = String(revision);
+    next.metadata = freezeOwned(meta);
+    const stored = freezeOwned(next) as Frozen;
+    this.#record(ks, key, stored, revision, 'MODIFIED', entry.object);
+    return stored;
+  }
+
+  /** Removes an object now; returns its last state at the deletion revision (the DELETED event's object). */
+  #remove(ks: KindState, key: string, entry: Entry): Frozen {
+    const revision = ++this.#revision;
+    const last = entry.object;
+    const finalState = Object.freeze({ ...last, metadata: Object.freeze({ ...last.metadata, resourceVersion: String(revision) }) }) as Frozen;
+    ks.objects.delete(key);
+    ks.sortedKeys = undefined;
+    ks.log.append({ revision, type: 'DELETED', object: finalState, previous: undefined });
+    return finalState;
+  }
+
+  #updateFromBody(input: Readonly<Obj>, mode: 'update' | 'status'): ApiResult<Frozen> {
+    const ks = this.#resolveObject(input);
+    if (ks === undefined) return apiErr(resourceNotServed());
+    if (mode === 'status' && !ks.info.hasStatusSubresource) return apiErr(resourceNotServed());
+    const meta: Readonly<Obj> = isObj(input.metadata) ? input.metadata : {};
+    const ns = ks.info.namespaced ? str(meta, 'namespace') : undefined;
+    const scoped = this.#scope(ks, ns, str(meta, 'name') ?? '');
+    if (!scoped.ok) return scoped;
+    return this.#applyUpdate(ks, scoped.value, input, mode);
+  }
+
+  #patch(ref: ObjectRef, patch: unknown, mode: 'patch' | 'patch-status'): ApiResult<Frozen> {
+    const ks = this.#resolve(ref);
+    if (ks === undefined) return apiErr(resourceNotServed());
+    if (mode === 'patch-status' && !ks.info.hasStatusSubresource) return apiErr(resourceNotServed());
+    const scoped = this.#scope(ks, ref.namespace, ref.name);
+    if (!scoped.ok) return scoped;
+    if (!isObj(patch)) return apiErr(badRequest('json: cannot unmarshal patch into Go value of type map[string]interface {}'));
+    const entry = ks.objects.get(scoped.value.key);
+    if (entry === undefined) return apiErr(notFound(ks.resource, scoped.value.name));
+    const patched = applyMergePatch(entry.object, patch);
+    if (!isObj(patched)) return apiErr(badRequest('the patched object is not a JSON object'));
+    if (patched.apiVersion !== entry.object.apiVersion || patched.kind !== entry.object.kind) {
+      return apiErr(badRequest(`the apiVersion and kind of the patched object (${String(patched.apiVersion)}, ${String(patched.kind)}) do not match the object being patched (${entry.object.apiVersion}, ${entry.object.kind})`));
+    }
+    return this.#applyUpdate(ks, scoped.value, patched, mode);
+  }
+
+  /** The common update path of `update`, `updateStatus`, `patch` and `patchStatus`. */
+  #applyUpdate(ks: KindState, scope: Scope, input: Readonly<Obj>, mode: UpdateMode): ApiResult<Frozen> {
+    const info = ks.info;
+    const { name, key, ns } = scope;
+    const entry = ks.objects.get(key);
+    if (entry === undefined) return apiErr(notFound(ks.resource, name));
+    const existing = entry.object as unknown as Readonly<Obj>;
+    const oldMeta = existing.metadata as Readonly<Obj>;
+    const inMeta: Readonly<Obj> = isObj(input.metadata) ? input.metadata : {};
+
+    // The request handler's checks of the body against the URL.
+    const bodyName = str(inMeta, 'name') ?? '';
+    if (bodyName !== '' && bodyName !== name) {
+      return apiErr(badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`));
+    }
+    const bodyNs = str(inMeta, 'namespace') ?? '';
+    if (ns !== undefined && bodyNs !== '' && bodyNs !== ns) {
+      return apiErr(badRequest('the namespace of the provided object does not match the namespace sent on the request'));
+    }
+
+    // A uid in a PUT body is a storage precondition (patches are checked by validation instead).
+    const isStatus = mode === 'status' || mode === 'patch-status';
+    if (mode === 'update' || mode === 'status') {
+      const uid = str(inMeta, 'uid') ?? '';
+      if (uid !== '' && uid !== oldMeta.uid) {
+        return apiErr(
+          conflict(
+            ks.resource,
+            name,
+            `StorageError: invalid object, Code: 4, Key: ${storagePrefix(info)}/${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: ${String(oldMeta.uid)}`,
+          ),
+        );
+      }
+    }
+
+    const rvText = str(inMeta, 'resourceVersion') ?? '';
+    if (rvText === '') {
+      if (!info.allowUnconditionalUpdate) {
+        // Upstream passes the resource as the kind here: `widgets.example.com "x" is invalid`.
+        return apiErr(
+          invalid({ group: info.group, kind: info.plural }, name, [fieldInvalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]),
+        );
+      }
+    } else {
+      const rv = parseRevision(rvText);
+      if (rv === undefined) return apiErr(internalError(`strconv.ParseUint: parsing ${goQuote(rvText)}: invalid syntax`));
+      if (rv !== entry.revision) return apiErr(conflict(ks.resource, name, OPTIMISTIC_LOCK_ERROR_MSG));
+    }
+
+    let next: Obj;
+    let meta: Obj;
+    if (isStatus) {
+      // Status strategy: only status comes from the request.
+      next = { ...existing };
+      if (input.status === undefined) delete next.status;
+      else next.status = input.status;
+      meta = { ...oldMeta };
+    } else {
+      next = { ...input };
+      if (info.hasStatusSubresource) {
+        if (existing.status === undefined) delete next.status;
+        else next.status = existing.status;
+      }
+      meta = { ...inMeta, name };
+      if (ns === undefined) delete meta.namespace;
+      else meta.namespace = ns;
+      // rest.BeforeUpdate: what an update silently cannot change.
+      if (oldMeta.generation === undefined) delete meta.generation;
+      else meta.generation = oldMeta.generation;
+      if ((str(meta, 'uid') ?? '') === '') meta.uid = oldMeta.uid;
+      if (oldMeta.creationTimestamp !== undefined) meta.creationTimestamp = oldMeta.creationTimestamp;
+      if (oldMeta.deletionTimestamp !== undefined) meta.deletionTimestamp = oldMeta.deletionTimestamp;
+      if (oldMeta.deletionGracePeriodSeconds !== undefined && meta.deletionGracePeriodSeconds === undefined) {
+        meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+      }
+      const errs = validateMetaUpdate(meta, oldMeta);
+      if (errs.length > 0) return apiErr(invalid({ group: info.group, kind: info.kind }, name, errs));
+      if (info.tracksGeneration && generationChanged(info, next, existing, meta, oldMeta)) {
+        meta.generation = (typeof oldMeta.generation === 'number' ? oldMeta.generation : 0) + 1;
+      }
+    }
+    meta.resourceVersion = oldMeta.resourceVersion;
+    next.metadata = meta;
+    if (deepEqual(next, existing)) return apiOk(entry.object);
+
+    // ShouldDeleteDuringUpdate: the last finalizer of a deleting object is gone.
+    if (oldMeta.deletionTimestamp !== undefined && finalizersOf(meta).length === 0 && (oldMeta.deletionGracePeriodSeconds ?? 0) === 0) {
+      this.#remove(ks, key, entry);
+      next.metadata = freezeOwned(meta);
+      return apiOk(freezeOwned(next) as Frozen);
+    }
+    return apiOk(this.#commitUpdate(ks, key, entry, next, meta));
+  }
+
+  /** Drops history no new watch may ask for and no live watcher still has to read. */
+  #trim(ks: KindState): void {
+    let keepFrom = ks.log.firstAfter(this.#compacted - 1);
+    for (const w of ks.watchers) if (w.cursor < keepFrom) keepFrom = w.cursor;
+    ks.log.trimBefore(keepFrom);
+  }
+
+  #release(ks: KindState, watcher: StoreWatcher): void {
+    ks.watchers.delete(watcher);
+    this.#trim(ks);
+  }
+}
+
+/** First index in sorted `keys` whose key is >= `probe`. */
+function lowerBound(keys: readonly string[], probe: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid] as string) < probe) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The `ObjectRef` of an object: its apiVersion, kind, namespace and name. */
+export function refOf(obj: StorableObject | DeepReadonly<StorableObject>): ObjectRef {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
+}

@@ -1,0 +1,96 @@
+/**
+ * What a watch delivers, in upstream's shapes (`staging/src/k8s.io/apimachinery/pkg/watch/watch.go`)
+ * plus the numeric revision, which saves every consumer from parsing `resourceVersion`.
+ */
+import type { DeepReadonly, KubeObject } from '../api/types.js';
+import type { StorableObject } from './storable-object.js';
+import type { ApiError } from './api-error.js';
+
+/** An object change, in the watcher's view (see `Watcher` for how selectors turn into types). */
+export interface WatchObjectEvent<T extends StorableObject = KubeObject> {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /**
+   * The object after the change. For `DELETED` it is the last stored state of the object with
+   * `metadata.resourceVersion` set to the revision of the deletion, as etcd3's watcher and the
+   * watch cache deliver it (so a deletion triggered by removing the last finalizer still shows the
+   * finalizers of the last stored state).
+   */
+  readonly object: DeepReadonly<T>;
+  /** The revision of the change (the object's `resourceVersion` as a number). */
+  readonly revision: number;
+}
+
+/** The object a `BOOKMARK` carries: only apiVersion, kind and `metadata.resourceVersion`. */
+export interface BookmarkObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly resourceVersion: string;
+    /** `k8s.io/initial-events-end: "true"` on the bookmark that ends `sendInitialEvents`. */
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+}
+
+/**
+ * A progress marker: every change up to `revision` that this watcher selects has been delivered
+ * before it. Only watchers with `allowBookmarks` get them.
+ */
+export interface WatchBookmarkEvent {
+  readonly type: 'BOOKMARK';
+  readonly object: BookmarkObject;
+  readonly revision: number;
+}
+
+/**
+ * The watch failed, e.g. 410 Expired (`too old resource version`) when it started from a compacted
+ * revision. It is the last event of its watcher: the watcher is stopped afterwards, and the client
+ * must relist, as client-go's reflector does.
+ */
+export interface WatchErrorEvent {
+  readonly type: 'ERROR';
+  readonly error: ApiError;
+}
+
+/** One event of a watch stream. */
+export type WatchEvent<T extends StorableObject = KubeObject> = WatchObjectEvent<T> | WatchBookmarkEvent | WatchErrorEvent;
+
+/** The event type strings, upstream `watch.EventType`. */
+export type WatchEventType = WatchEvent['type'];
+
+/** Upstream `metav1.InitialEventsAnnotationKey`. */
+export const INITIAL_EVENTS_ANNOTATION = 'k8s.io/initial-events-end';
+
+/**
+ * A running watch, pull-based: the simulation asks for what is pending (`poll`) and delivers it to
+ * the component with whatever latency it draws, so no store write ever re-enters a component.
+ *
+ * Guarantees: every change the watch selects after its start is delivered exactly once, in
+ * revision order; `revision` strictly increases across object and bookmark events (the synthetic
+ * `ADDED` events that open a watch started "now" come first, in key order, each with its object's
+ * own revision). With a label or field selector, an object that starts matching arrives as
+ * `ADDED`, one that stops matching as `DELETED` (its previous state, at the revision of the change),
+ * as the watch cache does.
+ */
+export interface Watcher<T extends StorableObject = KubeObject> {
+  /** Store-unique id, in creation order. */
+  readonly id: number;
+  /**
+   * Takes up to `max` pending events (all by default), oldest first. Returns `[]` once stopped.
+   * Events are computed lazily from the store's history, so polling late costs nothing extra.
+   */
+  poll(max?: number): WatchEvent<T>[];
+  /** Whether `poll` would return at least one event now. */
+  hasPending(): boolean;
+  /**
+   * Ends the watch and releases what it held (its registration and its hold on history that
+   * compaction would otherwise drop). Idempotent. A watcher that delivered an `ERROR` stops itself.
+   */
+  stop(): void;
+  /** Whether the watch has ended (stopped, or failed with `ERROR`). */
+  readonly stopped: boolean;
+  /**
+   * The revision of the last object or bookmark event delivered (or the start revision), as a
+   * string: where a client resumes with a new watch after this one ends.
+   */
+  readonly resourceVersion: string;
+}
