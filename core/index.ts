@@ -21,3 +21,20 @@ export { Framework, type EnabledPlugin, type PluginsByPoint, type PreFilterOutco
 export { SchedulerCache, normalizedImageName, zoneKey } from './scheduler/scheduler-cache.js';
 export { createTestHandle, type TestHandle, type TestHandleOptions, type RecordedClientCall } from './scheduler/testing.js';
 export * from './sim/index.js';
+// Scheduler configuration, queue and runtime.
+export * from './scheduler/config.js';
+export * from './scheduler/plugin-args.js';
+export {
+  SchedulingQueue,
+  PrioritySort,
+  podPriority,
+  buildQueueProfile,
+  type QueueProfile,
+  type QueuedPodSnapshot,
+  type SchedulingQueueOptions,
+  type SchedulingFailure,
+  type RequeueResult,
+  type PendingPodsReport,
+} from './scheduler/scheduling-queue.js';
+export * from './scheduler/scheduler.js';
+export * from './scheduler/what-if.js';

@@ -343,8 +343,12 @@ export function evaluateRules(rules: readonly CompiledRule[], input: RuleNodeInp
     try {
       result = rule.program(context);
     } catch (err) {
-      const msg = firstLine(err instanceof Error ? err.message : String(err));
-      errs.push(invalidError(input.path, input.schemaType, `${msg} evaluating rule: ${ruleErrorString(rule.spec)}`));
+      // cel-go spells this error in lower case; the rest of the wording follows upstream.
+      const msg = firstLine(err instanceof Error ? err.message : String(err)).replace(/^No such key/, 'no such key');
+      const detail = msg.startsWith('no such overload')
+        ? `'${msg}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleErrorString(rule.spec)}`
+        : `${msg} evaluating rule: ${ruleErrorString(rule.spec)}`;
+      errs.push(invalidError(input.path, input.schemaType, detail));
       continue;
     }
     if (result === true) continue;

@@ -49,6 +49,13 @@ export const TAINT_EFFECT_PREFER_NO_SCHEDULE = 'PreferNoSchedule';
 export const TAINT_EFFECT_NO_EXECUTE = 'NoExecute';
 
 /**
+ * The well-known taint key for a cordoned node (`node.spec.unschedulable: true`), upstream
+ * `v1.TaintNodeUnschedulable`. The node lifecycle controller adds it with effect `NoSchedule`; the
+ * NodeUnschedulable filter lets through pods that tolerate it.
+ */
+export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+
+/**
  * Upstream `compareNumericValues` parsing (v1.35): the value must be a decimal integer in canonical
  * form (`content.IsDecimalInteger`: `0`, or an optional `-` then a digit 1-9 and more digits; no
  * `+`, no leading zeros) that fits in an int64. Returns `undefined` otherwise.

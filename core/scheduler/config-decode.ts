@@ -34,7 +34,7 @@ function describe(v: unknown): string {
   return String(v);
 }
 
-/** Damerau-free Levenshtein distance, for "did you mean" hints on unknown fields. */
+/** Levenshtein distance, for "did you mean" hints on unknown fields. */
 function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

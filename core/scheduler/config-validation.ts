@@ -1,81 +1,21 @@
 /**
  * Name and value checks used by the scheduler configuration's validation, with apimachinery's
  * messages: qualified names and label values (`k8s.io/apimachinery/pkg/util/validation`
- * `IsQualifiedName`, `IsValidLabelValue`, `IsDNS1123Subdomain`), extended resource names
+ * `IsQualifiedName`, `IsValidLabelValue`, `IsDNS1123Subdomain`, implemented in `core/api/labels.ts`
+ * and re-exported here under the names this module uses), extended resource names
  * (`pkg/apis/core/v1/helper.IsExtendedResourceName`), node selector requirements
  * (`k8s.io/component-helpers/scheduling/corev1/nodeaffinity` and `labels.NewRequirement`) and Go
  * durations (`time.ParseDuration`, `Duration.String`).
  */
+import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, parseGoInt64 } from '../api/labels.js';
 import { FieldErrors, FieldPath } from './config-errors.js';
 
-const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`);
-const QUALIFIED_NAME_MSG =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const QUALIFIED_NAME_MAX = 63;
-
-const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
-const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
-const LABEL_VALUE_MSG =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-
-const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-const DNS1123_SUBDOMAIN_MSG =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-
-/** apimachinery's `RegexError`: the message, examples and the regex, in its exact layout. */
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  let out = `${msg} (e.g. `;
-  examples.forEach((e, i) => {
-    if (i > 0) out += ' or ';
-    out += `'${e}', `;
-  });
-  return `${out}regex used for validation is '${fmt}')`;
-}
-
-/** `IsDNS1123Subdomain`: the problems with `value` as an RFC 1123 subdomain (empty when valid). */
-export function dns1123SubdomainErrors(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push('must be no more than 253 characters');
-  if (!DNS1123_SUBDOMAIN_RE.test(value)) errs.push(regexError(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, 'example.com'));
-  return errs;
-}
-
-/** `IsQualifiedName`: the problems with `value` as a label key / qualified name (empty when valid). */
-export function qualifiedNameErrors(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0] ?? '';
-  } else if (parts.length === 2) {
-    const prefix = parts[0] ?? '';
-    name = parts[1] ?? '';
-    if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else for (const m of dns1123SubdomainErrors(prefix)) errs.push(`prefix part ${m}`);
-  } else {
-    return [
-      `a qualified name ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    ];
-  }
-  if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > QUALIFIED_NAME_MAX) errs.push(`name part must be no more than ${QUALIFIED_NAME_MAX} characters`);
-  if (!QUALIFIED_NAME_RE.test(name)) {
-    errs.push(`name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
-  }
-  return errs;
-}
-
-/** `IsValidLabelValue`: the problems with `value` as a label value (empty when valid). */
-export function labelValueErrors(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push('must be no more than 63 characters');
-  if (!LABEL_VALUE_RE.test(value)) errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
-  return errs;
-}
+/** `IsDNS1123Subdomain` (from the object model's label helpers). */
+export const dns1123SubdomainErrors = isDNS1123Subdomain;
+/** `IsQualifiedName` / `IsLabelKey` (from the object model's label helpers). */
+export const qualifiedNameErrors = isQualifiedName;
+/** `IsValidLabelValue` (from the object model's label helpers). */
+export const labelValueErrors = isValidLabelValue;
 
 /** `metav1validation.ValidateLabelName`: one `Invalid` error per problem. */
 export function validateLabelName(name: string, path: FieldPath, errs: FieldErrors): void {
@@ -127,7 +67,7 @@ export function validateNodeSelectorTerm(
       case 'Lt':
         if (values.length !== 1) errs.invalid(vp, values, "for 'Gt', 'Lt' operators, exactly one value is required");
         values.forEach((v, j) => {
-          if (!/^[+-]?\d+$/.test(v)) errs.invalid(vp.index(j), v, "for 'Gt', 'Lt' operators, the value must be an integer");
+          if (parseGoInt64(v) === undefined) errs.invalid(vp.index(j), v, "for 'Gt', 'Lt' operators, the value must be an integer");
         });
         break;
       default:

@@ -3,7 +3,7 @@
  * over go-yaml v2, reads it: `yes`/`no`/`on`/`off` are booleans, `010` is octal, `<<` merge keys),
  * duplicate keys rejected, and a locator that maps a field path back to `file:line:col`.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { parseFieldPath, type IssueAnchor } from './config-errors.js';
 import type { FieldLocator } from './config-types.js';
@@ -24,7 +24,14 @@ export interface YamlConfigDocument {
  */
 export function parseYamlDocuments(text: string, fileName: string): YamlConfigDocument[] {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { version: '1.1', lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const parsed = parseAllDocuments(text, {
+    version: '1.1',
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    customTags: withoutTimeTags,
+  });
   const docs = Array.isArray(parsed) ? parsed : [];
   const at = (offset: number): string => {
     const { line, col } = lineCounter.linePos(offset);
@@ -45,6 +52,17 @@ export function parseYamlDocuments(text: string, fileName: string): YamlConfigDo
     out.push({ value, locate: makeLocator(doc, at, fileName), location: at(start) });
   }
   return out;
+}
+
+/**
+ * go-yaml v2 does not resolve YAML 1.1's sexagesimal numbers (`1:20`) or timestamps into anything
+ * but strings by the time kube-scheduler sees JSON, so both stay strings here too.
+ */
+function withoutTimeTags(tags: Tags): Tags {
+  return tags.filter((t) => {
+    const tag = t as { tag?: string; format?: string };
+    return tag.format !== 'TIME' && tag.tag !== 'tag:yaml.org,2002:timestamp';
+  });
 }
 
 function makeLocator(doc: Document, at: (offset: number) => string, fileName: string): FieldLocator {

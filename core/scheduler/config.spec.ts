@@ -201,6 +201,15 @@ describe('scheduler config: defaults', () => {
     assert.equal(cfg.fileName, 'c.yaml');
   });
 
+  it('reads YAML 1.1 numbers as go-yaml v2 does and keeps timestamps and base-60 values as strings', () => {
+    const cfg = loadSchedulerConfig(
+      `${HEAD}parallelism: 010\nprofiles:\n- pluginConfig:\n  - name: MyCustomPluginA\n    args: {a: 2024-01-02, b: 1:20, c: 0x10}\n`,
+      'y.yaml',
+    );
+    assert.equal(cfg.parallelism, 8);
+    assert.deepEqual(cfg.profiles[0]?.pluginConfig[0]?.args, { a: '2024-01-02', b: '1:20', c: 16 });
+  });
+
   it('names a lone profile default-scheduler but keeps an explicit empty name (then rejects it)', () => {
     const cfg = schedulerConfigFromObject({ apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration', profiles: [{}] });
     assert.equal(cfg.profiles[0]?.schedulerName, 'default-scheduler');

@@ -217,14 +217,25 @@ export interface NodeInfo {
   clone(): MutableNodeInfo;
 }
 
-function hostPortsOf(pod: DeepReadonly<Pod>): { ip: string | undefined; protocol: string | undefined; port: number }[] {
-  const out: { ip: string | undefined; protocol: string | undefined; port: number }[] = [];
-  for (const c of pod.spec?.containers ?? []) {
+/** A host port a pod uses: `hostIP` and `protocol` as written (empty means `0.0.0.0` and `TCP`). */
+export interface HostPort {
+  readonly ip: string | undefined;
+  readonly protocol: string | undefined;
+  readonly port: number;
+}
+
+/**
+ * The host ports a pod holds while it runs (upstream `util.GetHostPorts`): every `ports[]` entry
+ * with `hostPort > 0` of the restartable (sidecar) init containers, then of the containers. Ordinary
+ * init containers are left out, since they have exited before the pod's containers start.
+ */
+export function podHostPorts(pod: DeepReadonly<Pod>): HostPort[] {
+  const out: HostPort[] = [];
+  for (const c of pod.spec?.initContainers ?? []) {
+    if (c.restartPolicy !== 'Always') continue;
     for (const p of c.ports ?? []) if (p.hostPort && p.hostPort > 0) out.push({ ip: p.hostIP, protocol: p.protocol, port: p.hostPort });
   }
-  for (const c of pod.spec?.initContainers ?? []) {
-    // Only restartable (sidecar) init containers keep their ports for the pod's lifetime.
-    if (c.restartPolicy !== 'Always') continue;
+  for (const c of pod.spec?.containers ?? []) {
     for (const p of c.ports ?? []) if (p.hostPort && p.hostPort > 0) out.push({ ip: p.hostIP, protocol: p.protocol, port: p.hostPort });
   }
   return out;
@@ -268,7 +279,7 @@ export class MutableNodeInfo implements NodeInfo {
     if (pi.requiredAntiAffinityTerms.length > 0) this.podsWithRequiredAntiAffinity.push(pi);
     addResourceVectors(this.requested, pi.requests);
     addResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
-    for (const hp of hostPortsOf(pi.pod)) this.usedPorts.add(hp.ip, hp.protocol, hp.port);
+    for (const hp of podHostPorts(pi.pod)) this.usedPorts.add(hp.ip, hp.protocol, hp.port);
     this.generation++;
   }
 
@@ -285,7 +296,7 @@ export class MutableNodeInfo implements NodeInfo {
     if (r >= 0) this.podsWithRequiredAntiAffinity.splice(r, 1);
     subtractResourceVectors(this.requested, pi.requests);
     subtractResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
-    for (const hp of hostPortsOf(pi.pod)) this.usedPorts.remove(hp.ip, hp.protocol, hp.port);
+    for (const hp of podHostPorts(pi.pod)) this.usedPorts.remove(hp.ip, hp.protocol, hp.port);
     this.generation++;
     return true;
   }

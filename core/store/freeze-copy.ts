@@ -35,7 +35,9 @@ export function freezeCopy<T>(value: T): T {
   }
   const src = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(src)) {
+  // for-in is V8's fastest walk over a plain object's keys (enum cache, no key array); with the
+  // prototype checked above, it visits exactly the own enumerable properties.
+  for (const key in src) {
     const item = src[key];
     if (item !== undefined) out[key] = freezeCopy(item);
   }
@@ -48,7 +50,7 @@ export function freezeCopy<T>(value: T): T {
  * per write compared with `freezeCopy`.
  */
 export function freezeOwned<T extends Record<string, unknown>>(obj: T): T {
-  for (const key of Object.keys(obj)) {
+  for (const key in obj) {
     const item = obj[key];
     if (item === undefined) delete obj[key];
     else (obj as Record<string, unknown>)[key] = freezeCopy(item);

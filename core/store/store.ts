@@ -159,6 +159,42 @@ const FINALIZER_ORPHAN = 'orphan';
 const FINALIZER_FOREGROUND = 'foregroundDeletion';
 const EMPTY: readonly string[] = Object.freeze([]);
 
+/**
+ * Metadata a create sets itself (upstream `FillObjectMetaSystemFields` and `BeforeCreate`):
+ * client values are dropped. `generation` is kept for kinds that do not track it, as upstream.
+ */
+const SYSTEM_META_ON_CREATE: ReadonlySet<string> = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+]);
+
+/** Metadata an update takes from the stored object or sets itself (see `#applyUpdate`). */
+const SYSTEM_META_ON_UPDATE: ReadonlySet<string> = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+]);
+
+/** A shallow copy of `src` without `skip` and without undefined members. */
+function copyExcept(src: Readonly<Obj>, skip: string | undefined): Obj {
+  const out: Obj = {};
+  for (const k in src) {
+    const v = src[k];
+    if (v !== undefined && k !== skip) out[k] = v;
+  }
+  return out;
+}
+
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -289,6 +325,9 @@ export class Store {
   #compacted = 0;
   #uidCount = 0;
   #watcherSeq = 0;
+  /** The last formatted timestamp, by whole virtual second: most writes share a second. */
+  #stampSecond = Number.NaN;
+  #stampText = '';
 
   constructor(options: StoreOptions) {
     this.#clock = options.clock;
@@ -385,16 +424,20 @@ export class Store {
         continue;
       }
       const revision = ++this.#revision;
-      const meta: Obj = { ...inMeta, name };
-      if (ns === undefined) delete meta.namespace;
-      else meta.namespace = ns;
+      // Built key by key rather than spread-and-delete: deleting properties would push V8 objects
+      // into slow dictionary mode on the hottest path.
+      const meta: Obj = ns === undefined ? { name } : { name, namespace: ns };
+      for (const k in inMeta) {
+        const v = inMeta[k];
+        if (v !== undefined && !SYSTEM_META_ON_CREATE.has(k)) meta[k] = v;
+      }
       meta.uid = deterministicUid(++this.#uidCount);
       meta.resourceVersion = String(revision);
-      meta.creationTimestamp = formatRfc3339(this.#clock.nowMs());
-      delete meta.deletionTimestamp;
-      delete meta.deletionGracePeriodSeconds;
+      meta.creationTimestamp = this.#timestamp();
       if (info.tracksGeneration) meta.generation = 1;
-      const stored = freezeOwned({ ...input, metadata: freezeOwned(meta) }) as Frozen;
+      const obj = copyExcept(input, 'metadata');
+      obj.metadata = freezeOwned(meta);
+      const stored = freezeOwned(obj) as Frozen;
       this.#record(ks, key, stored, revision, 'ADDED', undefined);
       return apiOk(stored as unknown as DeepReadonly<T>);
     }
@@ -550,7 +593,7 @@ export class Store {
     if (oldMeta.deletionTimestamp === undefined) {
       const generation = oldMeta.generation;
       if (typeof generation === 'number' && generation > 0) meta.generation = generation + 1;
-      meta.deletionTimestamp = formatRfc3339(this.#clock.nowMs());
+      meta.deletionTimestamp = this.#timestamp();
     }
     meta.deletionGracePeriodSeconds = 0;
     const next: Obj = { ...existing, metadata: meta };
@@ -670,6 +713,17 @@ export class Store {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /** `formatRfc3339` of the virtual now, memoized per second. */
+  #timestamp(): string {
+    const ms = this.#clock.nowMs();
+    const second = Math.floor(ms / 1000);
+    if (second !== this.#stampSecond) {
+      this.#stampText = formatRfc3339(ms);
+      this.#stampSecond = second;
+    }
+    return this.#stampText;
+  }
 
   #resolve(ref: KindRef): KindState | undefined {
     let group: string;
@@ -836,32 +890,33 @@ export class Store {
       if (rv !== entry.revision) return apiErr(conflict(ks.resource, name, OPTIMISTIC_LOCK_ERROR_MSG));
     }
 
+    // Objects are built key by key, never spread-and-delete: deleting properties would push V8
+    // objects into slow dictionary mode on the hottest path.
     let next: Obj;
     let meta: Obj;
     if (isStatus) {
       // Status strategy: only status comes from the request.
-      next = { ...existing };
-      if (input.status === undefined) delete next.status;
-      else next.status = input.status;
-      meta = { ...oldMeta };
+      next = copyExcept(existing, 'status');
+      if (input.status !== undefined) next.status = input.status;
+      meta = copyExcept(oldMeta, undefined);
     } else {
-      next = { ...input };
-      if (info.hasStatusSubresource) {
-        if (existing.status === undefined) delete next.status;
-        else next.status = existing.status;
+      next = copyExcept(input, info.hasStatusSubresource ? 'status' : undefined);
+      if (info.hasStatusSubresource && existing.status !== undefined) next.status = existing.status;
+      meta = ns === undefined ? { name } : { name, namespace: ns };
+      for (const k in inMeta) {
+        const v = inMeta[k];
+        if (v !== undefined && !SYSTEM_META_ON_UPDATE.has(k)) meta[k] = v;
       }
-      meta = { ...inMeta, name };
-      if (ns === undefined) delete meta.namespace;
-      else meta.namespace = ns;
       // rest.BeforeUpdate: what an update silently cannot change.
-      if (oldMeta.generation === undefined) delete meta.generation;
-      else meta.generation = oldMeta.generation;
-      if ((str(meta, 'uid') ?? '') === '') meta.uid = oldMeta.uid;
-      if (oldMeta.creationTimestamp !== undefined) meta.creationTimestamp = oldMeta.creationTimestamp;
-      if (oldMeta.deletionTimestamp !== undefined) meta.deletionTimestamp = oldMeta.deletionTimestamp;
-      if (oldMeta.deletionGracePeriodSeconds !== undefined && meta.deletionGracePeriodSeconds === undefined) {
-        meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
-      }
+      if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
+      const uid = str(inMeta, 'uid') ?? '';
+      meta.uid = uid !== '' ? uid : oldMeta.uid;
+      const created = oldMeta.creationTimestamp ?? inMeta.creationTimestamp;
+      if (created !== undefined) meta.creationTimestamp = created;
+      const deleting = oldMeta.deletionTimestamp ?? inMeta.deletionTimestamp;
+      if (deleting !== undefined) meta.deletionTimestamp = deleting;
+      const grace = inMeta.deletionGracePeriodSeconds ?? oldMeta.deletionGracePeriodSeconds;
+      if (grace !== undefined) meta.deletionGracePeriodSeconds = grace;
       const errs = validateMetaUpdate(meta, oldMeta);
       if (errs.length > 0) return apiErr(invalid({ group: info.group, kind: info.kind }, name, errs));
       if (info.tracksGeneration && generationChanged(info, next, existing, meta, oldMeta)) {
