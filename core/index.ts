@@ -38,3 +38,9 @@ export {
 } from './scheduler/scheduling-queue.js';
 export * from './scheduler/scheduler.js';
 export * from './scheduler/what-if.js';
+// Manifests, kinds and schema validation.
+export * from './api/manifests.js';
+export * from './api/manifests-validation.js';
+export * from './api/type-registry.js';
+export * from './api/validation-errors.js';
+export type { FieldValidationMode, ValidateOptions, ValidationResult } from './api/validation.js';

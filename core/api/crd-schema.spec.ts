@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { compileCrd } from './crd-schema.js';
 import { TypeRegistry } from './type-registry.js';
 import type { CustomResourceDefinition, JSONSchemaProps, KubeObject } from './types.js';
-import { fieldErrorString } from './validation-errors.js';
+import { fieldErrorString, unknownFieldMessage } from './validation-errors.js';
 
 /** A CRD `widgets.example.com` whose v1 spec schema is `spec`. */
 function crd(spec: JSONSchemaProps, extra: { rootValidations?: unknown[]; scope?: string; status?: boolean } = {}): CustomResourceDefinition {
@@ -44,8 +44,10 @@ function registryWith(spec: JSONSchemaProps, extra?: Parameters<typeof crd>[1]):
   return reg;
 }
 
+/** Errors, then unknown fields, as strict field validation reports them. */
 function errors(reg: TypeRegistry, obj: KubeObject, old?: KubeObject): string[] {
-  return reg.validate(obj, old === undefined ? {} : { oldObj: old }).errors.map(fieldErrorString);
+  const r = reg.validate(obj, old === undefined ? {} : { oldObj: old });
+  return [...r.errors.map(fieldErrorString), ...r.unknownFields.map((u) => `${u.field}: ${unknownFieldMessage(u)}`)];
 }
 
 describe('crd-schema: registration', () => {
@@ -200,18 +202,10 @@ describe('crd-schema: validating custom resources', () => {
       empty: { gone: 1 },
       top: 1,
     });
-    const strict = reg.validate(obj);
-    assert.deepEqual(strict.errors.map(fieldErrorString), [
-      'spec.known.b: unknown field "spec.known.b"',
-      'spec.empty.gone: unknown field "spec.empty.gone"',
-      'spec.top: unknown field "spec.top"',
-    ]);
-    assert.deepEqual(strict.object['spec'], { known: { a: 'x' }, labels: { any: 'thing' }, raw: { deep: { x: 1 } }, mixed: { n: 1, extra: true }, empty: {} });
-    const warn = reg.validate(obj, { fieldValidation: 'Warn' });
-    assert.deepEqual([warn.errors.length, warn.warnings.length], [0, 3]);
-    const ignore = reg.validate(obj, { fieldValidation: 'Ignore' });
-    assert.deepEqual([ignore.errors.length, ignore.warnings.length], [0, 0]);
-    assert.deepEqual(ignore.object['spec'], strict.object['spec']);
+    const r = reg.validate(obj);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.unknownFields.map((u) => u.field), ['spec.known.b', 'spec.empty.gone', 'spec.top']);
+    assert.deepEqual(r.object['spec'], { known: { a: 'x' }, labels: { any: 'thing' }, raw: { deep: { x: 1 } }, mixed: { n: 1, extra: true }, empty: {} });
   });
 
   it('drops null from non-nullable fields before defaulting, and keeps it where nullable', () => {
@@ -277,8 +271,8 @@ describe('crd-schema: validating custom resources', () => {
     assert.deepEqual(ok.object.metadata, { name: 'w', labels: { a: 'b' }, annotations: { x: 'y' }, creationTimestamp: null });
     assert.deepEqual(errors(reg, widget({}, { name: 'W!', labels: 'x', lables: {} })), [
       'metadata.labels: Invalid value: "string": metadata.labels in body must be of type object: "string"',
-      'metadata.lables: unknown field "metadata.lables"',
       `metadata.name: Invalid value: "W!": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      'metadata.lables: unknown field "metadata.lables"',
     ]);
   });
 

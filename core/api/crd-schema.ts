@@ -27,7 +27,7 @@ import {
   notSupportedError,
   OMIT_VALUE,
   requiredError,
-  unknownFieldError,
+  unknownField,
   type FieldError,
   type PathSegment,
 } from './validation-errors.js';
@@ -540,10 +540,8 @@ function rootSelf(obj: Record<string, unknown>, s: Schema, cache: CelValueCache)
  * a pruned and defaulted copy. `metadata.name` rules are the caller's (they apply to every kind).
  */
 export function validateCustomResource(obj: KubeObject, version: CompiledCrdVersion, opts: ValidateOptions = {}): ValidationResult {
-  const mode = opts.fieldValidation ?? 'Strict';
   const copy = cloneJson(obj) as unknown as Record<string, unknown>;
   const errors: FieldError[] = [];
-  const warnings: FieldError[] = [];
   const unknownPaths: PathSegment[][] = [];
   const schema = version.schema;
   if (schema !== undefined) {
@@ -576,8 +574,5 @@ export function validateCustomResource(obj: KubeObject, version: CompiledCrdVers
     }
     errors.push(...cel.errors);
   }
-  const unknownErrs = unknownPaths.map((p) => unknownFieldError(p));
-  if (mode === 'Strict') errors.push(...unknownErrs);
-  else if (mode === 'Warn') warnings.push(...unknownErrs);
-  return { object: copy as unknown as KubeObject, errors, warnings };
+  return { object: copy as unknown as KubeObject, errors, unknownFields: unknownPaths.map(unknownField) };
 }

@@ -7,7 +7,13 @@
  * not be validated: unreadable file, YAML syntax error, not an object, unknown kind); `skipped`.
  */
 import { groupKindKey } from './kinds.js';
-import { manifestErrorsFor, type LoadedManifest, type ManifestError, type ManifestLoadResult } from './manifests.js';
+import {
+  manifestErrorsFor,
+  unknownFieldProblems,
+  type LoadedManifest,
+  type ManifestError,
+  type ManifestLoadResult,
+} from './manifests.js';
 import { TypeRegistry } from './type-registry.js';
 import { parseApiVersion, type CustomResourceDefinition, type KubeObject } from './types.js';
 import type { FieldValidationMode } from './validation.js';
@@ -113,9 +119,10 @@ export function validateManifests(load: ManifestLoadResult, opts: ValidateManife
   };
 
   const validateOne = (m: LoadedManifest, extra: readonly ManifestError[] = []): ResourceResult => {
-    const res = registry.validate(m.object, { fieldValidation: mode });
-    const errors = byPosition([...manifestErrorsFor(m, res.errors), ...extra]);
-    const warnings = byPosition(manifestErrorsFor(m, res.warnings));
+    const res = registry.validate(m.object);
+    const unknown = manifestErrorsFor(m, unknownFieldProblems(res.unknownFields));
+    const errors = byPosition([...manifestErrorsFor(m, res.errors), ...extra, ...(mode === 'Strict' ? unknown : [])]);
+    const warnings = byPosition(mode === 'Warn' ? unknown : []);
     const notServed = res.errors.some((e) => e.type === 'FieldValueNotFound');
     const status: ResourceStatus = notServed ? 'error' : errors.length > 0 ? 'invalid' : 'valid';
     return { ...position(m), ...identity(m.object), status, errors, warnings, object: res.object };

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandManifestPaths, loadManifestFiles, loadManifests, manifestErrorsFor, parseManifests } from './manifests.js';
-import { invalidError, requiredError, unknownFieldError } from './validation-errors.js';
+import { expandManifestPaths, loadManifestFiles, loadManifests, manifestErrorsFor, parseManifests, unknownFieldProblems } from './manifests.js';
+import { invalidError, requiredError, unknownField } from './validation-errors.js';
 
 const NS = (name: string): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 
@@ -182,7 +182,7 @@ describe('manifests: locate', () => {
     assert.ok(m !== undefined);
     const errs = manifestErrorsFor(m, [
       invalidError(['spec', 'replicas'], 'x', 'bad', 'integer'),
-      unknownFieldError(['spec', 'replicas']),
+      ...unknownFieldProblems([unknownField(['spec', 'replicas'])]),
       requiredError(['spec', 'selector']),
     ]);
     assert.deepEqual(errs[0], {

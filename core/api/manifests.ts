@@ -23,7 +23,14 @@ import {
   type Tags,
 } from 'yaml';
 import type { KubeObject } from './types.js';
-import { formatFieldPath, requiredError, type FieldError, type PathSegment } from './validation-errors.js';
+import {
+  formatFieldPath,
+  requiredError,
+  unknownFieldMessage,
+  type FieldError,
+  type PathSegment,
+  type UnknownField,
+} from './validation-errors.js';
 
 /** Where an object came from. Lines and columns are 1-based. */
 export interface ManifestSource {
@@ -404,11 +411,26 @@ export function loadManifests(input: LoadManifestsInput): ManifestLoadResult {
   };
 }
 
-/** Locates field errors of a loaded manifest in its source file. */
-export function manifestErrorsFor(manifest: LoadedManifest, errs: readonly FieldError[]): ManifestError[] {
+/** Something to report about a field of a manifest: a {@link FieldError} or an unknown field. */
+export interface LocatableProblem {
+  readonly path: readonly PathSegment[];
+  readonly field: string;
+  readonly message: string;
+  readonly expected?: string;
+  /** Point at the field's key rather than its value (unknown fields). */
+  readonly atKey?: boolean;
+}
+
+/** Unknown fields as problems located at their keys. */
+export function unknownFieldProblems(unknown: readonly UnknownField[]): LocatableProblem[] {
+  return unknown.map((u) => ({ path: u.path, field: u.field, message: unknownFieldMessage(u), atKey: true }));
+}
+
+/** Locates problems (field errors, unknown fields) of a loaded manifest in its source file. */
+export function manifestErrorsFor(manifest: LoadedManifest, problems: readonly LocatableProblem[]): ManifestError[] {
   const identity = objectIdentity(manifest.object as unknown as Record<string, unknown>);
-  return errs.map((e) => {
-    const pos = manifest.locate(e.path, { key: e.type === 'FieldValueUnknown' });
+  return problems.map((e) => {
+    const pos = manifest.locate(e.path, { key: e.atKey === true });
     const base: ManifestError = {
       file: manifest.source.file,
       line: pos.line,

@@ -104,7 +104,9 @@ export class TypeRegistry {
   /**
    * Validates an object: its kind must be served; built-in kinds are checked against their
    * upstream schema, custom resources against their CRD's structural schema (with pruning,
-   * defaulting and CEL rules). Returns a new object and the errors; never mutates `obj`.
+   * defaulting and CEL rules). Returns a new object, the errors and the pruned unknown fields;
+   * never mutates `obj`. An object whose kind is not served gets a single `FieldValueNotFound`
+   * error with an empty field (`no matches for kind ...`; the API server answers 404 for it).
    */
   validate(obj: KubeObject, opts: ValidateOptions = {}): ValidationResult {
     const raw = obj as unknown as Record<string, unknown>;
@@ -114,26 +116,27 @@ export class TypeRegistry {
       const errors: FieldError[] = [];
       if (typeof apiVersion !== 'string' || apiVersion === '') errors.push(requiredError(['apiVersion'], 'apiVersion not set'));
       if (typeof kind !== 'string' || kind === '') errors.push(requiredError(['kind'], 'kind not set'));
-      return { object: structuredClone(obj), errors, warnings: [] };
+      return { object: structuredClone(obj), errors, unknownFields: [] };
     }
     const { group, version } = parseApiVersion(apiVersion);
     const key = groupKindKey(group, kind);
     const builtin = this.#builtin.get(key);
     if (builtin !== undefined && builtin.versions.includes(version)) {
-      return validateBuiltinObject(obj, builtin, version, opts);
+      return validateBuiltinObject(obj, builtin, version);
     }
     const crd = this.#crdsByKind.get(key);
     const compiledVersion = crd?.versions.get(version);
     if (crd === undefined || compiledVersion === undefined) {
-      return { object: structuredClone(obj), errors: [noMatchError(apiVersion, kind)], warnings: [] };
+      return { object: structuredClone(obj), errors: [noMatchError(apiVersion, kind)], unknownFields: [] };
     }
     const res = validateCustomResource(obj, compiledVersion, opts);
     const metaErrors = validateObjectMetaRules(res.object as unknown as Record<string, unknown>, group, kind);
-    return { object: res.object, errors: [...res.errors, ...metaErrors], warnings: res.warnings };
+    return { object: res.object, errors: [...res.errors, ...metaErrors], unknownFields: res.unknownFields };
   }
 }
 
 /** The error for an object whose kind is not served. */
 export function noMatchError(apiVersion: string, kind: string): FieldError {
-  return { type: 'FieldValueNotFound', field: '', path: [], message: noMatchesMessage(apiVersion, kind), expected: 'a built-in kind or the kind of a registered CustomResourceDefinition' };
+  const message = noMatchesMessage(apiVersion, kind);
+  return { type: 'FieldValueNotFound', field: '', path: [], detail: message, message, expected: 'a built-in kind or the kind of a registered CustomResourceDefinition' };
 }

@@ -15,7 +15,9 @@ import {
   tooLongError,
   tooManyError,
   typeInvalidError,
-  unknownFieldError,
+  strictDecodingMessage,
+  unknownField,
+  unknownFieldMessage,
 } from './validation-errors.js';
 import { convertSchemaErrors, type SchemaErrorObject } from './validation-schema-errors.js';
 
@@ -52,8 +54,22 @@ describe('validation-errors', () => {
     assert.equal(fieldErrorString(tooLongError(p, 1)), 'spec.x: Too long: may not be more than 1 byte');
     assert.equal(fieldErrorString(tooManyError(p, 3, 1)), 'spec.x: Too many: 3: must have at most 1 item');
     assert.equal(fieldErrorString(internalError(p, 'oops')), 'spec.x: Internal error: oops');
-    assert.equal(fieldErrorString(unknownFieldError(p)), 'spec.x: unknown field "spec.x"');
+    assert.equal(unknownFieldMessage(unknownField(p)), 'unknown field "spec.x"');
+    assert.equal(strictDecodingMessage([unknownField(p), unknownField(['a', 0])]), 'strict decoding error: unknown field "spec.x", unknown field "a[0]"');
     assert.equal(fieldErrorString(invalidError([], null, 'root')), 'Invalid value: null: root');
+  });
+
+  it('keeps upstream parts apart: type, field, value, detail', () => {
+    assert.deepEqual(invalidError(['spec', 'replicas'], 'x', 'must be an integer', 'integer'), {
+      type: 'FieldValueInvalid',
+      field: 'spec.replicas',
+      path: ['spec', 'replicas'],
+      value: '"x"',
+      detail: 'must be an integer',
+      message: 'Invalid value: "x": must be an integer',
+      expected: 'integer',
+    });
+    assert.deepEqual(requiredError(['a']), { type: 'FieldValueRequired', field: 'a', path: ['a'], detail: '', message: 'Required value' });
   });
 
   it('classifies blocking errors as upstream does before CEL', () => {
@@ -61,7 +77,6 @@ describe('validation-errors', () => {
     assert.equal(isBlockingError(typeInvalidError(['a'], 'string', '')), true);
     assert.equal(isBlockingError(notSupportedError(['a'], 'x', ['y'])), true);
     assert.equal(isBlockingError(invalidError(['a'], 'x', '')), false);
-    assert.equal(isBlockingError(unknownFieldError(['a'])), false);
   });
 
   it('parses JSON pointers against the data', () => {
@@ -106,7 +121,7 @@ describe('convertSchemaErrors', () => {
       'spec.o: Too many: 1: must have at most 0 items',
       'spec.o: Invalid value: spec.o in body should have at least 2 properties',
       'spec.s: Unsupported value: "ab": supported values: "x"',
-      'spec.o.a: unknown field "spec.o.a"',
+      'spec.o: Invalid value: "a": spec.o.a in body is a forbidden property',
       'spec.o: Invalid value: spec.o in body failed dependencies validation',
     ]);
   });

@@ -12,10 +12,7 @@
 /** One step of a path into an object: a property name or an array index. */
 export type PathSegment = string | number;
 
-/**
- * Upstream `field.ErrorType` values, plus `FieldValueUnknown` for a field the schema does not know
- * (upstream reports those from the strict decoder, not as a field error: `unknown field "spec.x"`).
- */
+/** Upstream `field.ErrorType` values. */
 export type FieldErrorType =
   | 'FieldValueRequired'
   | 'FieldValueInvalid'
@@ -26,16 +23,22 @@ export type FieldErrorType =
   | 'FieldValueTooLong'
   | 'FieldValueTooMany'
   | 'FieldValueNotFound'
-  | 'InternalError'
-  | 'FieldValueUnknown';
+  | 'InternalError';
 
-/** A validation failure at one field. */
+/**
+ * A validation failure at one field (upstream `field.Error`). `type`, `field`, `value` and `detail`
+ * are upstream's parts; `message` is their rendering without the field.
+ */
 export interface FieldError {
   readonly type: FieldErrorType;
   /** Upstream field path string: `spec.template.spec.containers[0].ports[0].containerPort`. */
   readonly field: string;
   /** The same path as segments, for locating the field in the source manifest. */
   readonly path: readonly PathSegment[];
+  /** The bad value as upstream prints it (`"x"`, `3`, `{"app":"web"}`); absent when not shown. */
+  readonly value?: string;
+  /** Upstream's detail (`spec.replicas in body must be of type integer: "string"`); may be empty. */
+  readonly detail: string;
   /** Upstream `ErrorBody()`: `Invalid value: "x": spec.replicas in body must be of type integer: "string"`. */
   readonly message: string;
   /** What would have been accepted, in words (`integer`, `one of "A", "B"`), when known. */
@@ -56,7 +59,6 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueTooMany: 'Too many',
   FieldValueNotFound: 'Not found',
   InternalError: 'Internal error',
-  FieldValueUnknown: 'unknown field',
 };
 
 /** Whether a property name can be shown as `.name` in a path (otherwise it is shown as `[name]`). */
@@ -109,6 +111,7 @@ function make(
   expected?: string,
 ): FieldError {
   let body: string;
+  let rendered: string | undefined;
   switch (type) {
     case 'FieldValueRequired':
     case 'FieldValueForbidden':
@@ -116,15 +119,18 @@ function make(
     case 'InternalError':
       body = TYPE_TEXT[type];
       break;
-    case 'FieldValueUnknown':
-      body = `unknown field ${JSON.stringify(formatFieldPath(path))}`;
-      break;
     default:
-      body = value === OMIT_VALUE ? TYPE_TEXT[type] : `${TYPE_TEXT[type]}: ${renderBadValue(value)}`;
+      if (value === OMIT_VALUE) {
+        body = TYPE_TEXT[type];
+      } else {
+        rendered = renderBadValue(value);
+        body = `${TYPE_TEXT[type]}: ${rendered}`;
+      }
   }
   if (detail !== '') body += `: ${detail}`;
-  const err: FieldError = { type, field: formatFieldPath(path), path: [...path], message: body };
-  return expected === undefined ? err : { ...err, expected };
+  const err: FieldError = { type, field: formatFieldPath(path), path: [...path], detail, message: body };
+  const withValue = rendered === undefined ? err : { ...err, value: rendered };
+  return expected === undefined ? withValue : { ...withValue, expected };
 }
 
 /** Upstream `field.Required`: `Required value[: detail]`. */
@@ -177,11 +183,29 @@ export function internalError(path: readonly PathSegment[], detail: string): Fie
 }
 
 /**
- * A field the schema does not declare. kubectl's default strict field validation rejects these
- * (`strict decoding error: unknown field "spec.replica"`); the API server prunes them otherwise.
+ * A field the schema does not declare. Upstream does not report these as field errors: the API
+ * server prunes them, and with kubectl's default strict field validation the request fails with
+ * `strict decoding error: unknown field "spec.replica"` (or, with `Warn`, gets a warning).
  */
-export function unknownFieldError(path: readonly PathSegment[]): FieldError {
-  return make('FieldValueUnknown', path, '', '');
+export interface UnknownField {
+  /** Upstream path string: `spec.template.spec.containers[0].imagePullPolicyy`. */
+  readonly field: string;
+  readonly path: readonly PathSegment[];
+}
+
+/** An {@link UnknownField} at `path`. */
+export function unknownField(path: readonly PathSegment[]): UnknownField {
+  return { field: formatFieldPath(path), path: [...path] };
+}
+
+/** `unknown field "spec.replica"`: the warning (and strict error) text for one unknown field. */
+export function unknownFieldMessage(u: UnknownField): string {
+  return `unknown field ${JSON.stringify(u.field)}`;
+}
+
+/** The API server's strict-decoding rejection: `strict decoding error: unknown field "a", unknown field "b"`. */
+export function strictDecodingMessage(unknown: readonly UnknownField[]): string {
+  return `strict decoding error: ${unknown.map(unknownFieldMessage).join(', ')}`;
 }
 
 /** An error of the given type with a custom detail, for CEL rules that set `reason`. */

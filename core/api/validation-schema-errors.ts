@@ -19,7 +19,6 @@ import {
   tooLongError,
   tooManyError,
   typeInvalidError,
-  unknownFieldError,
   valueAtPath,
   type FieldError,
   type PathSegment,
@@ -173,8 +172,11 @@ function convertOne(
     }
     case 'minProperties':
       return invalidError(path, OMIT_VALUE, `${name} in body should have at least ${String(p['limit'])} properties`, `at least ${String(p['limit'])} properties`);
-    case 'additionalProperties':
-      return unknownFieldError([...path, String(p['additionalProperty'])]);
+    case 'additionalProperties': {
+      // Not reached with pruning (unknown fields are removed first); kept for completeness.
+      const prop = String(p['additionalProperty']);
+      return invalidError(path, prop, `${formatFieldPath([...path, prop])} in body is a forbidden property`);
+    }
     case 'oneOf':
     case 'anyOf':
     case 'not':

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { builtinKind, BUILTIN_KINDS, type KindInfo } from './kinds.js';
 import type { KubeObject } from './types.js';
 import { generatedValidator, isQuantityString, nameValidatorFor, validateBuiltinObject } from './validation.js';
-import { fieldErrorString, type FieldError } from './validation-errors.js';
+import { fieldErrorString, strictDecodingMessage, unknownFieldMessage, type FieldError, type UnknownField } from './validation-errors.js';
 
 function kind(group: string, k: string): KindInfo {
   const info = builtinKind(group, k);
@@ -34,8 +34,14 @@ function messages(errs: readonly FieldError[]): string[] {
   return errs.map(fieldErrorString);
 }
 
+function unknownLines(unknown: readonly UnknownField[]): string[] {
+  return unknown.map((u) => `${u.field}: ${unknownFieldMessage(u)}`);
+}
+
+/** Errors, then unknown fields, as strict field validation reports them. */
 function check(obj: KubeObject, group = 'apps', k = 'Deployment', version = 'v1'): string[] {
-  return messages(validateBuiltinObject(obj, kind(group, k), version).errors);
+  const r = validateBuiltinObject(obj, kind(group, k), version);
+  return [...messages(r.errors), ...unknownLines(r.unknownFields)];
 }
 
 describe('validation: built-in kinds', () => {
@@ -81,31 +87,26 @@ describe('validation: built-in kinds', () => {
   });
 
   describe('unknown fields', () => {
-    it('reports them (strict), prunes them from the result, and knows free-form maps', () => {
+    it('reports and prunes them, and knows free-form maps', () => {
       const obj = deployment({ replica: 3 });
       const spec = obj['spec'] as { template: { spec: { containers: Record<string, unknown>[]; nodeSelector?: unknown } } };
       spec.template.spec.nodeSelector = { 'kubernetes.io/os': 'linux', anything: 'goes' };
       (spec.template.spec.containers[0] as Record<string, unknown>)['imagePullPolicyy'] = 'Always';
       const r = validateBuiltinObject(obj, kind('apps', 'Deployment'), 'v1');
+      assert.deepEqual(r.errors, []);
       // In the order the object's keys are visited: `replica` was added after `template`.
-      assert.deepEqual(messages(r.errors), [
-        'spec.template.spec.containers[0].imagePullPolicyy: unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
-        'spec.replica: unknown field "spec.replica"',
+      assert.deepEqual(r.unknownFields, [
+        { field: 'spec.template.spec.containers[0].imagePullPolicyy', path: ['spec', 'template', 'spec', 'containers', 0, 'imagePullPolicyy'] },
+        { field: 'spec.replica', path: ['spec', 'replica'] },
       ]);
-      assert.equal(r.errors[0]?.type, 'FieldValueUnknown');
+      assert.equal(
+        strictDecodingMessage(r.unknownFields),
+        'strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolicyy", unknown field "spec.replica"',
+      );
       const out = r.object['spec'] as Record<string, unknown>;
       assert.equal('replica' in out, false);
+      assert.equal('imagePullPolicyy' in ((out['template'] as { spec: { containers: object[] } }).spec.containers[0] as object), false);
       assert.deepEqual((out['template'] as { spec: { nodeSelector: unknown } }).spec.nodeSelector, { 'kubernetes.io/os': 'linux', anything: 'goes' });
-    });
-
-    it('reports them as warnings with Warn, and drops them silently with Ignore', () => {
-      const obj = deployment({ replica: 3 });
-      const warn = validateBuiltinObject(obj, kind('apps', 'Deployment'), 'v1', { fieldValidation: 'Warn' });
-      assert.deepEqual(warn.errors, []);
-      assert.deepEqual(messages(warn.warnings), ['spec.replica: unknown field "spec.replica"']);
-      const ignore = validateBuiltinObject(obj, kind('apps', 'Deployment'), 'v1', { fieldValidation: 'Ignore' });
-      assert.deepEqual([ignore.errors, ignore.warnings], [[], []]);
-      assert.equal('replica' in (ignore.object['spec'] as object), false);
     });
 
     it('finds them in metadata, in lists and in status', () => {

@@ -7,7 +7,7 @@
  * what those validators leave out and a user hits first:
  *
  * - unknown fields (kubectl's default strict field validation: `unknown field "spec.replica"`),
- *   found by watching which properties the generated validator reads (see {@link findUnknownFields});
+ *   found by watching which properties the generated validator reads (see `runGenerated`);
  * - quantities that do not parse (the generated check is a looser regular expression);
  * - `metadata.name` (required, DNS-1123 subdomain, label or path-segment depending on the kind) and
  *   `metadata.namespace`;
@@ -23,16 +23,17 @@ import { parseQuantity, QuantityParseError } from './quantity.js';
 import {
   invalidError,
   requiredError,
-  unknownFieldError,
+  unknownField,
   type FieldError,
   type PathSegment,
+  type UnknownField,
 } from './validation-errors.js';
 import { convertSchemaErrors, type SchemaErrorObject } from './validation-schema-errors.js';
 
 /**
  * What to do with fields the schema does not know, as the API server's `fieldValidation` parameter:
- * `Strict` reports them as errors (kubectl's default), `Warn` as warnings, `Ignore` drops them
- * silently. In every mode they are absent from the returned object (upstream prunes them).
+ * `Strict` makes them errors (kubectl's default), `Warn` warnings, `Ignore` drops them silently. In
+ * every mode they are absent from the validated object (upstream prunes them).
  */
 export type FieldValidationMode = 'Strict' | 'Warn' | 'Ignore';
 
@@ -40,8 +41,6 @@ export type FieldValidationMode = 'Strict' | 'Warn' | 'Ignore';
 export interface ValidateOptions {
   /** The stored object being replaced (updates): enables CEL transition rules that use `oldSelf`. */
   readonly oldObj?: KubeObject | undefined;
-  /** Unknown-field handling; `Strict` when absent. */
-  readonly fieldValidation?: FieldValidationMode | undefined;
 }
 
 /** Outcome of validating one object. */
@@ -50,8 +49,11 @@ export interface ValidationResult {
   readonly object: KubeObject;
   /** Field errors; empty when the object is valid. */
   readonly errors: readonly FieldError[];
-  /** Non-fatal findings (unknown fields under `fieldValidation: 'Warn'`). */
-  readonly warnings: readonly FieldError[];
+  /**
+   * Fields the schema does not declare, pruned from `object`. Whether they are an error is the
+   * caller's choice ({@link FieldValidationMode}); see `strictDecodingMessage`.
+   */
+  readonly unknownFields: readonly UnknownField[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -66,7 +68,7 @@ const requireHere = createRequire(import.meta.url);
 const requireFromModels = createRequire(requireHere.resolve('kubernetes-models'));
 
 /** A precompiled validator: the errors, or `null` when the value is valid. */
-type GeneratedValidator = (data: unknown) => readonly SchemaErrorObject[] | null;
+export type GeneratedValidator = (data: unknown) => readonly SchemaErrorObject[] | null;
 
 interface ModelClass {
   readonly prototype: { validate(this: unknown): void };
@@ -142,7 +144,7 @@ export function generatedValidator(group: string, version: string, kind: string)
   return validator ?? undefined;
 }
 
-/** Metadata validator (ObjectMeta) for custom resources and embedded resources. */
+/** Validates ObjectMeta (of custom resources and embedded resources) with the generated validator. */
 export function validateObjectMetaSchema(meta: unknown, basePath: readonly PathSegment[]): { errors: FieldError[]; unknown: PathSegment[][] } {
   const validator = objectMetaValidator();
   const { errors, unknown } = runGenerated(validator, meta);
@@ -263,11 +265,6 @@ function runGenerated(
   };
   visit(data, []);
   return { errors, unknown };
-}
-
-/** Unknown fields of `data` according to a generated validator, as paths. */
-export function findUnknownFields(validator: GeneratedValidator, data: unknown): PathSegment[][] {
-  return runGenerated(validator, data).unknown;
 }
 
 /** A deep copy of JSON-like data. */
@@ -403,24 +400,21 @@ export function validateWorkloadSelector(obj: Record<string, unknown>, group: st
  * Never mutates `obj`; returns a pruned copy. Objects whose version `kubernetes-models` does not
  * model get only the object-level checks.
  */
-export function validateBuiltinObject(obj: KubeObject, info: KindInfo, version: string, opts: ValidateOptions = {}): ValidationResult {
-  const mode = opts.fieldValidation ?? 'Strict';
+export function validateBuiltinObject(obj: KubeObject, info: KindInfo, version: string): ValidationResult {
   const errors: FieldError[] = [];
-  const warnings: FieldError[] = [];
   const copy = cloneJson(obj);
+  let unknown: PathSegment[][] = [];
   const validator = generatedValidator(info.group, version, info.kind);
   if (validator !== undefined) {
     const run = runGenerated(validator, copy);
     errors.push(...convertSchemaErrors(run.errors, copy));
-    const unknownErrs = run.unknown.map((p) => unknownFieldError(p));
-    if (mode === 'Strict') errors.push(...unknownErrs);
-    else if (mode === 'Warn') warnings.push(...unknownErrs);
-    deletePaths(copy, run.unknown);
+    unknown = run.unknown;
+    deletePaths(copy, unknown);
   }
   const raw = copy as unknown as Record<string, unknown>;
   errors.push(...validateObjectMetaRules(raw, info.group, info.kind));
   errors.push(...validateWorkloadSelector(raw, info.group, info.kind));
-  return { object: copy, errors: dedupe(errors), warnings };
+  return { object: copy, errors: dedupe(errors), unknownFields: unknown.map(unknownField) };
 }
 
 function dedupe(errs: readonly FieldError[]): FieldError[] {

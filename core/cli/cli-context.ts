@@ -4,6 +4,7 @@
  * run the CLI in-process and capture its output.
  */
 import type { Command } from 'commander';
+import type { SchedulerPluginDefinition } from '../scheduler/plugin.js';
 
 /** A sink for text output (a `process.stdout`-like stream or a test buffer). */
 export interface TextSink {
@@ -18,8 +19,17 @@ export interface CliIO {
   readonly stdin: AsyncIterable<string | Uint8Array>;
 }
 
+/** What the process entry point hands to the CLI besides its streams. */
+export interface CliOptions {
+  /**
+   * The default scheduler plugins. core/ may not import plugins/, so the entry point that can
+   * (bin/kubeprop.js) passes them in.
+   */
+  readonly schedulerPlugins?: readonly SchedulerPluginDefinition<unknown>[];
+}
+
 /** Shared state of one CLI invocation. */
-export interface CliContext {
+export interface CliContext extends CliOptions {
   readonly io: CliIO;
   /** Exit code the invocation returns (0 unless a subcommand sets it). */
   exitCode: number;

@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import type { CliContext, CliIO, RegisterCommand } from './cli-context.js';
+import type { CliContext, CliIO, CliOptions, RegisterCommand } from './cli-context.js';
+import { register as registerSchedule } from './schedule.js';
 import { register as registerValidate } from './validate.js';
 
 /** Subcommands, in the order `--help` lists them. */
-const COMMANDS: readonly RegisterCommand[] = [registerValidate];
+const COMMANDS: readonly RegisterCommand[] = [registerValidate, registerSchedule];
 
 function packageVersion(): string {
   try {
@@ -47,8 +48,9 @@ export function createProgram(ctx: CliContext): Command {
  * 0 on success, 1 on bad input or usage errors; never rejects and never prints a stack trace for
  * user errors.
  */
-export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Partial<CliIO> = {}, options: CliOptions = {}): Promise<number> {
   const ctx: CliContext = {
+    ...options,
     io: {
       stdout: io.stdout ?? process.stdout,
       stderr: io.stderr ?? process.stderr,

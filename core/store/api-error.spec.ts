@@ -6,7 +6,7 @@ import {
   forbidden,
   generateNameConflict,
   gone,
-  internalError,
+  internalServerError,
   invalid,
   isAlreadyExists,
   isBadRequest,
@@ -35,7 +35,9 @@ import {
   type ApiError,
 } from './api-error.js';
 import { apiErr, apiOk, unwrap } from './api-result.js';
-import { aggregateFieldErrors, fieldErrorText, fieldForbidden, fieldInvalid, fieldRequired, goStringSlice, goTime } from './field-error.js';
+import { fieldErrorString, forbiddenError, requiredError } from '../api/validation-errors.js';
+import { aggregateFieldErrors } from './api-error.js';
+import { GO_UINT64_ZERO, goInvalid, goStringSlice, goTime } from './go-values.js';
 import { ModelBug } from '../errors.js';
 
 const pods = { group: '', resource: 'pods' };
@@ -66,14 +68,14 @@ describe('api-error', () => {
     { name: 'Forbidden without resource', err: forbidden({ group: '', resource: '' }, '', 'nope'), code: 403, reason: 'Forbidden', message: 'forbidden: nope' },
     {
       name: 'Invalid, one error',
-      err: invalid({ group: '', kind: 'Pod' }, 'web', [fieldRequired('metadata.name', 'name or generateName is required')]),
+      err: invalid({ group: '', kind: 'Pod' }, 'web', [requiredError(['metadata', 'name'], 'name or generateName is required')]),
       code: 422,
       reason: 'Invalid',
       message: 'Pod "web" is invalid: metadata.name: Required value: name or generateName is required',
     },
     {
       name: 'Invalid, two errors',
-      err: invalid({ group: 'apps', kind: 'Deployment' }, 'web', [fieldInvalid('metadata.uid', '"a"', 'field is immutable'), fieldForbidden('spec', 'no')]),
+      err: invalid({ group: 'apps', kind: 'Deployment' }, 'web', [goInvalid(['metadata', 'uid'], '"a"', 'field is immutable'), forbiddenError(['spec'], 'no')]),
       code: 422,
       reason: 'Invalid',
       message: 'Deployment.apps "web" is invalid: [metadata.uid: Invalid value: "a": field is immutable, spec: Forbidden: no]',
@@ -90,7 +92,7 @@ describe('api-error', () => {
       message: 'patch is not supported on resources of kind "deployments.apps"',
     },
     { name: 'TooManyRequests', err: tooManyRequests('slow down', 1), code: 429, reason: 'TooManyRequests', message: 'slow down' },
-    { name: 'InternalError', err: internalError('boom'), code: 500, reason: 'InternalError', message: 'Internal error occurred: boom' },
+    { name: 'InternalError', err: internalServerError('boom'), code: 500, reason: 'InternalError', message: 'Internal error occurred: boom' },
     {
       name: 'ServerTimeout',
       err: serverTimeout(pods, 'create', 2),
@@ -112,7 +114,7 @@ describe('api-error', () => {
 
   it('details carry group, resource and name as upstream', () => {
     assert.deepEqual(notFound(deployments, 'web').details, { name: 'web', group: 'apps', kind: 'deployments' });
-    const inv = invalid({ group: '', kind: 'Pod' }, 'web', [fieldForbidden('metadata.finalizers', 'no')]);
+    const inv = invalid({ group: '', kind: 'Pod' }, 'web', [forbiddenError(['metadata', 'finalizers'], 'no')]);
     assert.deepEqual(inv.details?.causes, [{ reason: 'FieldValueForbidden', message: 'Forbidden: no', field: 'metadata.finalizers' }]);
     assert.equal(tooManyRequests('x', 7).details?.retryAfterSeconds, 7);
   });
@@ -128,7 +130,7 @@ describe('api-error', () => {
     { fn: isForbidden, err: forbidden(pods, 'x', 'y') },
     { fn: isMethodNotSupported, err: methodNotSupported(pods, 'x') },
     { fn: isTooManyRequests, err: tooManyRequests('x', 1) },
-    { fn: isInternalError, err: internalError('x') },
+    { fn: isInternalError, err: internalServerError('x') },
     { fn: isTimeout, err: timeoutError('x', 1) },
     { fn: isServerTimeout, err: serverTimeout(pods, 'get', 1) },
     { fn: isServiceUnavailable, err: serviceUnavailable('x') },
@@ -170,20 +172,17 @@ describe('api-error', () => {
   });
 });
 
-describe('field-error', () => {
+describe('Go-rendered field errors', () => {
   const cases = [
-    { err: fieldInvalid('metadata.resourceVersion', '0x0', 'must be specified for an update'), text: 'metadata.resourceVersion: Invalid value: 0x0: must be specified for an update' },
-    { err: fieldRequired('metadata.name', 'name or generateName is required'), text: 'metadata.name: Required value: name or generateName is required' },
-    { err: fieldRequired('metadata.namespace', ''), text: 'metadata.namespace: Required value' },
-    { err: fieldForbidden('metadata.finalizers', 'x'), text: 'metadata.finalizers: Forbidden: x' },
-    { err: { type: 'FieldValueTooLong', field: 'f', value: '"aaa"', detail: 'must have at most 2 bytes' } as const, text: 'f: Too long: must have at most 2 bytes' },
-    { err: { type: 'FieldValueNotSupported', field: 'p', value: '"X"', detail: 'supported values: "A"' } as const, text: 'p: Unsupported value: "X": supported values: "A"' },
+    { err: goInvalid(['metadata', 'resourceVersion'], GO_UINT64_ZERO, 'must be specified for an update'), text: 'metadata.resourceVersion: Invalid value: 0x0: must be specified for an update' },
+    { err: goInvalid(['metadata', 'finalizers'], goStringSlice(['a', 'b']), 'x'), text: 'metadata.finalizers: Invalid value: []string{"a", "b"}: x' },
+    { err: goInvalid(['a'], '1', ''), text: 'a: Invalid value: 1' },
   ];
-  for (const c of cases) it(`formats ${c.err.type} as upstream`, () => assert.equal(fieldErrorText(c.err), c.text));
+  for (const c of cases) it(`formats ${c.text}`, () => assert.equal(fieldErrorString(c.err), c.text));
 
   it('aggregates like utilerrors: single bare, several bracketed, duplicates dropped', () => {
-    const a = fieldForbidden('a', 'x');
-    const b = fieldForbidden('b', 'y');
+    const a = forbiddenError(['a'], 'x');
+    const b = forbiddenError(['b'], 'y');
     assert.equal(aggregateFieldErrors([a]), 'a: Forbidden: x');
     assert.equal(aggregateFieldErrors([a, b, a]), '[a: Forbidden: x, b: Forbidden: y]');
   });

@@ -6,7 +6,7 @@
  * Upstream: `staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go` (constructors and `Is*`
  * predicates) and `staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go` (`StatusReason`).
  */
-import { aggregateFieldErrors, fieldErrorBody, type FieldError, type FieldErrorType } from './field-error.js';
+import { fieldErrorString, type FieldError, type FieldErrorType } from '../api/validation-errors.js';
 
 /** Upstream `metav1.StatusReason`; `''` is `StatusReasonUnknown`. */
 export type StatusReason =
@@ -142,12 +142,29 @@ export function forbidden(gr: GroupResource, name: string, cause: string): ApiEr
 }
 
 /**
+ * Upstream `ErrorList.ToAggregate().Error()`: one error prints alone, several print as `[a, b]`;
+ * duplicates (same text) are dropped, as upstream does.
+ */
+export function aggregateFieldErrors(errs: readonly FieldError[]): string {
+  const seen = new Set<string>();
+  const texts: string[] = [];
+  for (const err of errs) {
+    const text = fieldErrorString(err);
+    if (seen.has(text)) continue;
+    seen.add(text);
+    texts.push(text);
+  }
+  return texts.length === 1 ? (texts[0] as string) : `[${texts.join(', ')}]`;
+}
+
+/**
  * Upstream `NewInvalid`: 422, `Pod "web" is invalid: <field errors>`, with one cause per field
- * error. Note that upstream passes a kind here (`Pod`), except for the missing-resourceVersion
- * error where it passes the resource (`widgets.example.com`).
+ * error (field errors are `core/api`'s, as validation produces them). Note that upstream passes a
+ * kind here (`Pod`), except for the missing-resourceVersion error where it passes the resource
+ * (`widgets.example.com`).
  */
 export function invalid(gk: GroupKind, name: string, errs: readonly FieldError[]): ApiError {
-  const causes = errs.map((e) => Object.freeze({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
+  const causes = errs.map((e) => Object.freeze({ reason: e.type, message: e.message, field: e.field }));
   const head = `${groupKindString(gk)} ${JSON.stringify(name)} is invalid`;
   return make(422, 'Invalid', errs.length === 0 ? head : `${head}: ${aggregateFieldErrors(errs)}`, {
     name,
@@ -208,8 +225,11 @@ export function timeoutError(message: string, retryAfterSeconds: number): ApiErr
   return make(504, 'Timeout', `Timeout: ${message}`, { retryAfterSeconds });
 }
 
-/** Upstream `NewInternalError`: 500, `Internal error occurred: <cause>`. */
-export function internalError(cause: string): ApiError {
+/**
+ * Upstream `NewInternalError`: 500, `Internal error occurred: <cause>`. (Named apart from `core/api`'s
+ * field-level `internalError`.)
+ */
+export function internalServerError(cause: string): ApiError {
   return make(500, 'InternalError', `Internal error occurred: ${cause}`, {
     causes: Object.freeze([Object.freeze({ reason: '', message: cause, field: '' })]),
   });

@@ -4,10 +4,8 @@
  */
 export * from './api-error.js';
 export * from './api-result.js';
-export { aggregateFieldErrors, fieldErrorBody, fieldErrorText, fieldForbidden, fieldInvalid, fieldRequired, goQuote, goStringSlice, goTime } from './field-error.js';
-export type { FieldError, FieldErrorType } from './field-error.js';
 export { applyMergePatch } from './json-merge-patch.js';
-export type { FieldSelector, LabelMatcher, SelectionOptions } from './object-filter.js';
+export type { FieldSelection, LabelMatcher, SelectionOptions } from './object-filter.js';
 export type { StorableObject } from './storable-object.js';
 export { refOf, Store } from './store.js';
 export type {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { DeepReadonly, KubeObject } from '../api/types.js';
+import { parseFieldSelector, parseSelector } from '../api/labels.js';
 import { compileObjectFilter, fieldText } from './object-filter.js';
 
 const pod = (ns: string, labels: Record<string, string>, spec: Record<string, unknown>): DeepReadonly<KubeObject> =>
@@ -20,6 +21,7 @@ describe('object-filter', () => {
   it('nothing to select compiles to undefined (fast path)', () => {
     assert.equal(compileObjectFilter({}, true), undefined);
     assert.equal(compileObjectFilter({ fieldSelector: {} }, true), undefined);
+    assert.equal(compileObjectFilter({ fieldSelector: parseFieldSelector('') }, true), undefined);
     assert.equal(compileObjectFilter({ namespace: 'a' }, false), undefined, 'cluster-scoped kinds ignore namespace');
   });
 
@@ -32,6 +34,9 @@ describe('object-filter', () => {
     { name: 'field map, unscheduled', opts: { fieldSelector: { 'spec.nodeName': '' } }, obj: pod('a', {}, {}), want: true },
     { name: 'field map mismatch', opts: { fieldSelector: { 'spec.nodeName': 'n1', 'metadata.namespace': 'a' } }, obj: pod('a', {}, { nodeName: 'n2' }), want: false },
     { name: 'field predicate', opts: { fieldSelector: (o) => o.metadata.namespace !== 'a' }, obj: pod('a', {}, {}), want: false },
+    { name: 'parsed field selector', opts: { fieldSelector: parseFieldSelector('spec.nodeName=n1,metadata.namespace!=b') }, obj: pod('a', {}, { nodeName: 'n1' }), want: true },
+    { name: 'parsed field selector, mismatch', opts: { fieldSelector: parseFieldSelector('spec.nodeName!=n1') }, obj: pod('a', {}, { nodeName: 'n1' }), want: false },
+    { name: 'parsed label selector', opts: { labelSelector: parseSelector('app in (web,api),!canary') }, obj: pod('a', { app: 'api' }, {}), want: true },
     { name: 'all combined', opts: { namespace: 'a', labelSelector: labelIs('x', 'y'), fieldSelector: { 'metadata.name': 'p' } }, obj: pod('a', { x: 'y' }, {}), want: true },
   ];
   for (const c of cases) {

@@ -5,6 +5,7 @@
  * The store accepts matcher objects rather than selector strings: parsing selector syntax lives in
  * `core/api/labels.ts`, whose `Selector` satisfies `LabelMatcher`.
  */
+import { objectFieldGetter, type FieldSelector } from '../api/labels.js';
 import type { DeepReadonly, KubeObject } from '../api/types.js';
 
 /** Anything that decides whether a label set matches; `core/api` `Selector` is one. */
@@ -13,19 +14,21 @@ export interface LabelMatcher {
 }
 
 /**
- * A field selector: either a predicate on the object, or an equality map from field path to value,
- * e.g. `{ 'metadata.name': 'web-1', 'spec.nodeName': 'node-a' }`. In the map form a missing field
- * reads as `""` and booleans and numbers compare by their text, as upstream's field sets
- * (`GetAttrs`) render them; so `{ 'spec.nodeName': '' }` selects unscheduled pods.
+ * Field selection, in one of three forms: a parsed `core/api` `FieldSelector`
+ * (`parseFieldSelector('spec.nodeName=node-a')`), a predicate on the object, or an equality map
+ * from field path to value, e.g. `{ 'metadata.name': 'web-1', 'spec.nodeName': 'node-a' }`. In the
+ * map form a missing field reads as `""` and booleans and numbers compare by their text, as
+ * upstream's field sets (`GetAttrs`) render them; so `{ 'spec.nodeName': '' }` selects unscheduled
+ * pods.
  */
-export type FieldSelector = ((obj: DeepReadonly<KubeObject>) => boolean) | Readonly<Record<string, string>>;
+export type FieldSelection = FieldSelector | ((obj: DeepReadonly<KubeObject>) => boolean) | Readonly<Record<string, string>>;
 
 /** What a list or watch selects besides the kind. */
 export interface SelectionOptions {
   /** Only objects in this namespace (ignored for cluster-scoped kinds). */
   readonly namespace?: string | undefined;
   readonly labelSelector?: LabelMatcher | undefined;
-  readonly fieldSelector?: FieldSelector | undefined;
+  readonly fieldSelector?: FieldSelection | undefined;
 }
 
 /** A compiled selection; `undefined` stands for "everything", the fast path. */
@@ -54,10 +57,16 @@ export function fieldText(obj: unknown, path: readonly string[]): string {
   }
 }
 
-function compileFieldSelector(sel: FieldSelector | undefined): ObjectFilter {
+function isFieldSelector(sel: FieldSelection): sel is FieldSelector {
+  return typeof (sel as { matches?: unknown }).matches === 'function';
+}
+
+function compileFieldSelector(sel: FieldSelection | undefined): ObjectFilter {
   if (sel === undefined) return undefined;
   if (typeof sel === 'function') return sel;
-  const terms = Object.keys(sel).map((path) => ({ path: path.split('.'), want: sel[path] as string }));
+  if (isFieldSelector(sel)) return sel.isEmpty() ? undefined : (obj) => sel.matches(objectFieldGetter(obj));
+  const map = sel as Readonly<Record<string, string>>;
+  const terms = Object.keys(map).map((path) => ({ path: path.split('.'), want: map[path] as string }));
   if (terms.length === 0) return undefined;
   return (obj) => {
     for (const t of terms) if (fieldText(obj, t.path) !== t.want) return false;

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { parseFieldSelector, parseSelector } from '../api/labels.js';
 import type { DeepReadonly, KubeObject } from '../api/types.js';
 import { isInvalid, isNotFound } from './api-error.js';
 import type { Store, WatchRequest } from './store.js';
@@ -217,6 +218,19 @@ describe('Store.watch', () => {
       ok(store.patch(POD_REF('a'), { spec: { nodeName: 'n1' } }));
       assert.deepEqual(show(kubelet.poll()), ['ADDED default/a@3']);
       assert.deepEqual(show(scheduler.poll()), ['ADDED default/a@2', 'DELETED default/a@3']);
+    });
+
+    it('accepts parsed selectors from core/api', () => {
+      const { store } = newStore();
+      const w = watch(store, { labelSelector: parseSelector('app=web'), fieldSelector: parseFieldSelector('spec.nodeName=n1') });
+      ok(store.create(pod('a', { labels: { app: 'web' }, spec: { nodeName: 'n1' } })));
+      ok(store.create(pod('b', { labels: { app: 'web' }, spec: { nodeName: 'n2' } })));
+      ok(store.create(pod('c', { labels: { app: 'db' }, spec: { nodeName: 'n1' } })));
+      assert.deepEqual(show(w.poll()), ['ADDED default/a@2']);
+      assert.deepEqual(
+        ok(store.list({ ...PODS, labelSelector: parseSelector('app=web') })).items.map((o) => o.metadata.name),
+        ['a', 'b'],
+      );
     });
 
     it('namespace: only that namespace', () => {

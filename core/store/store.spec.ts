@@ -169,6 +169,7 @@ describe('Store', () => {
       { name: 'version not served', obj: () => ({ apiVersion: 'apps/v1beta1', kind: 'Deployment', metadata: { name: 'x', namespace: 'd' } }), code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' },
       { name: 'name with a slash', obj: () => pod('a/b'), code: 400, reason: 'BadRequest', message: `Name parameter invalid: "a/b": may not contain '/'` },
       { name: 'name ..', obj: () => pod('..'), code: 400, reason: 'BadRequest', message: `Name parameter invalid: "..": may not be '..'` },
+      { name: 'namespace with a slash', obj: () => pod('x', { namespace: 'a/b' }), code: 400, reason: 'BadRequest', message: `Namespace parameter invalid: "a/b": may not contain '/'` },
       {
         name: 'orphan and foregroundDeletion together',
         obj: () => pod('x', { finalizers: ['orphan', 'foregroundDeletion'] }),
@@ -204,6 +205,8 @@ describe('Store', () => {
       { name: 'missing custom resource', ref: WIDGET_REF('w'), code: 404, message: 'widgets.example.com "w" not found' },
       { name: 'no namespace', ref: { apiVersion: 'v1', kind: 'Pod', name: 'x' }, code: 400, message: 'Namespace parameter required.' },
       { name: 'no name', ref: POD_REF(''), code: 400, message: 'Name parameter required.' },
+      { name: 'name with %', ref: POD_REF('a%b'), code: 400, message: `Name parameter invalid: "a%b": may not contain '%'` },
+      { name: 'namespace with a slash', ref: POD_REF('x', 'a/b'), code: 400, message: `Namespace parameter invalid: "a/b": may not contain '/'` },
       { name: 'unknown kind', ref: { group: 'nope.io', kind: 'X', name: 'x' }, code: 404, message: 'the server could not find the requested resource' },
     ];
     for (const c of cases) {
@@ -669,6 +672,14 @@ describe('Store', () => {
       const u = ok(store.update({ ...marked, metadata: { ...marked.metadata, labels: { during: 'deletion' } } }));
       assert.deepEqual(u.metadata.labels, { during: 'deletion' });
       assert.equal(metaOf(u).generation, 2, 'only the first deletion bumps generation');
+    });
+
+    it('repeating a finalizer that is already there is not a new finalizer (set comparison, as upstream)', () => {
+      const { store } = newStore();
+      ok(store.create(pod('a', { finalizers: ['x.io/f'] })));
+      const marked = ok(store.delete(POD_REF('a'))).object;
+      const u = ok(store.update({ ...marked, metadata: { ...marked.metadata, finalizers: ['x.io/f', 'x.io/f'] } }));
+      assert.deepEqual(metaOf(u).finalizers, ['x.io/f', 'x.io/f']);
     });
 
     it('kinds without generation get no generation on deletion', () => {

@@ -26,7 +26,7 @@ import {
   badRequest,
   conflict,
   generateNameConflict,
-  internalError,
+  internalServerError,
   invalid,
   notFound,
   OPTIMISTIC_LOCK_ERROR_MSG,
@@ -39,7 +39,8 @@ import { apiErr, apiOk, type ApiResult } from './api-result.js';
 import { deepEqual } from './deep-equal.js';
 import { deterministicUid } from './deterministic-uid.js';
 import { EventLog, type ChangeType } from './event-log.js';
-import { fieldForbidden, fieldInvalid, fieldRequired, goQuote, goStringSlice, goTime, type FieldError } from './field-error.js';
+import { forbiddenError, invalidError, notSupportedError, requiredError, type FieldError } from '../api/validation-errors.js';
+import { GO_UINT64_ZERO, goInvalid, goQuote, goStringSlice, goTime } from './go-values.js';
 import { freezeOwned } from './freeze-copy.js';
 import { applyMergePatch } from './json-merge-patch.js';
 import { NameGenerator } from './name-generator.js';
@@ -78,7 +79,8 @@ export type WatchRequest = KindRef &
     /**
      * Where the watch starts. Absent, `""` or `"0"`: now, opened by synthetic `ADDED` events for the
      * objects that exist (as a list followed by a watch, and as the watch cache serves RV 0).
-     * A revision `R`: every change after `R` (410 Expired if compaction dropped them).
+     * A revision `R`: every change after `R` (410 Expired if compaction dropped them); an `R`
+     * beyond the current revision waits for it, skipping the changes up to it.
      */
     readonly resourceVersion?: string | undefined;
     /** Deliver `BOOKMARK` events at progress notifications (`Store.bookmark`). */
@@ -271,7 +273,7 @@ function generationChanged(info: KindInfo, next: Readonly<Obj>, prev: Readonly<O
 /** Upstream `ValidateFinalizers`: orphan and foregroundDeletion exclude each other. */
 function finalizerConflict(finalizers: readonly string[]): FieldError | undefined {
   if (finalizers.includes(FINALIZER_ORPHAN) && finalizers.includes(FINALIZER_FOREGROUND)) {
-    return fieldInvalid('metadata.finalizers', goStringSlice(finalizers), `finalizer ${FINALIZER_ORPHAN} and ${FINALIZER_FOREGROUND} cannot be both set`);
+    return goInvalid(['metadata', 'finalizers'], goStringSlice(finalizers), `finalizer ${FINALIZER_ORPHAN} and ${FINALIZER_FOREGROUND} cannot be both set`);
   }
   return undefined;
 }
@@ -289,16 +291,16 @@ function validateMetaUpdate(meta: Readonly<Obj>, old: Readonly<Obj>): FieldError
     const before = new Set(finalizersOf(old));
     const added = [...new Set(finalizers.filter((f) => !before.has(f)))].sort();
     if (added.length > 0) {
-      errs.push(fieldForbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added)}`));
+      errs.push(forbiddenError(['metadata', 'finalizers'], `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added)}`));
     }
   }
-  if (meta.uid !== old.uid) errs.push(fieldInvalid('metadata.uid', goQuote(String(meta.uid ?? '')), 'field is immutable'));
+  if (meta.uid !== old.uid) errs.push(invalidError(['metadata', 'uid'], String(meta.uid ?? ''), 'field is immutable'));
   if (old.deletionTimestamp === undefined && meta.deletionTimestamp !== undefined) {
-    errs.push(fieldInvalid('metadata.deletionTimestamp', goTime(String(meta.deletionTimestamp)), 'field is immutable'));
+    errs.push(goInvalid(['metadata', 'deletionTimestamp'], goTime(String(meta.deletionTimestamp)), 'field is immutable'));
   }
   if (meta.deletionGracePeriodSeconds !== old.deletionGracePeriodSeconds) {
     const v = meta.deletionGracePeriodSeconds;
-    errs.push(fieldInvalid('metadata.deletionGracePeriodSeconds', v === undefined || v === null ? 'null' : String(v), 'field is immutable'));
+    errs.push(goInvalid(['metadata', 'deletionGracePeriodSeconds'], v === undefined || v === null ? 'null' : String(v), 'field is immutable'));
   }
   return errs;
 }
@@ -395,14 +397,18 @@ export class Store {
     if (ks === undefined) return apiErr(resourceNotServed());
     const info = ks.info;
     const inMeta: Readonly<Obj> = isObj(input.metadata) ? input.metadata : {};
-    if ((str(inMeta, 'resourceVersion') ?? '') !== '') return apiErr(internalError('resourceVersion should not be set on objects to be created'));
+    if ((str(inMeta, 'resourceVersion') ?? '') !== '') return apiErr(internalServerError('resourceVersion should not be set on objects to be created'));
     const ns = info.namespaced ? (str(inMeta, 'namespace') ?? '') : undefined;
     if (ns === '') return apiErr(badRequest('Namespace parameter required.'));
+    if (ns !== undefined) {
+      const nsProblems = pathSegmentProblems(ns);
+      if (nsProblems.length > 0) return apiErr(badRequest(`Namespace parameter invalid: ${goQuote(ns)}: ${nsProblems.join(';')}`));
+    }
     const givenName = str(inMeta, 'name') ?? '';
     const generateName = str(inMeta, 'generateName') ?? '';
     const kindGk = { group: info.group, kind: info.kind };
     if (givenName === '' && generateName === '') {
-      return apiErr(invalid(kindGk, '', [fieldRequired('metadata.name', 'name or generateName is required')]));
+      return apiErr(invalid(kindGk, '', [requiredError(['metadata', 'name'], 'name or generateName is required')]));
     }
     const clash = finalizerConflict(finalizersOf(inMeta));
     if (clash !== undefined) return apiErr(invalid(kindGk, givenName, [clash]));
@@ -418,7 +424,7 @@ export class Store {
       if (existing !== undefined) {
         let err = givenName === '' ? generateNameConflict(ks.resource, name, 1) : alreadyExists(ks.resource, name);
         if ((existing.object.metadata as Readonly<Obj>).deletionTimestamp !== undefined) {
-          err = { ...err, message: `object is being deleted: ${err.message}` };
+          err = Object.freeze({ ...err, message: `object is being deleted: ${err.message}` });
         }
         lastError = err;
         continue;
@@ -534,12 +540,7 @@ export class Store {
     if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
       return apiErr(
         invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
-          {
-            type: 'FieldValueNotSupported',
-            field: 'propagationPolicy',
-            value: goQuote(String(policy)),
-            detail: 'supported values: "Foreground", "Background", "Orphan"',
-          },
+          notSupportedError(['propagationPolicy'], String(policy), ['Foreground', 'Background', 'Orphan']),
         ]),
       );
     }
@@ -618,7 +619,7 @@ export class Store {
     if (req.sendInitialEvents === true && req.allowBookmarks !== true) {
       return apiErr(
         invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
-          fieldForbidden('allowWatchBookmarks', 'allowWatchBookmarks must be set to true when sendInitialEvents is set'),
+          forbiddenError(['allowWatchBookmarks'], 'allowWatchBookmarks must be set to true when sendInitialEvents is set'),
         ]),
       );
     }
@@ -647,7 +648,7 @@ export class Store {
       if (rv === undefined) {
         return apiErr(
           invalid({ group: ks.resource.group, kind: ks.resource.resource }, '', [
-            fieldInvalid('resourceVersion', goQuote(rvText), `strconv.ParseUint: parsing ${goQuote(rvText)}: invalid syntax`),
+            invalidError(['resourceVersion'], rvText, `strconv.ParseUint: parsing ${goQuote(rvText)}: invalid syntax`),
           ]),
         );
       }
@@ -750,6 +751,9 @@ export class Store {
     let ns: string | undefined;
     if (ks.info.namespaced) {
       if (namespace === undefined || namespace === '') return apiErr(badRequest('Namespace parameter required.'));
+      // A '/' in a namespace would make its keys collide with another namespace's key range.
+      const nsProblems = pathSegmentProblems(namespace);
+      if (nsProblems.length > 0) return apiErr(badRequest(`Namespace parameter invalid: ${goQuote(namespace)}: ${nsProblems.join(';')}`));
       ns = namespace;
     }
     if (name === '') return apiErr(badRequest('Name parameter required.'));
@@ -881,12 +885,12 @@ export class Store {
       if (!info.allowUnconditionalUpdate) {
         // Upstream passes the resource as the kind here: `widgets.example.com "x" is invalid`.
         return apiErr(
-          invalid({ group: info.group, kind: info.plural }, name, [fieldInvalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]),
+          invalid({ group: info.group, kind: info.plural }, name, [goInvalid(['metadata', 'resourceVersion'], GO_UINT64_ZERO, 'must be specified for an update')]),
         );
       }
     } else {
       const rv = parseRevision(rvText);
-      if (rv === undefined) return apiErr(internalError(`strconv.ParseUint: parsing ${goQuote(rvText)}: invalid syntax`));
+      if (rv === undefined) return apiErr(internalServerError(`strconv.ParseUint: parsing ${goQuote(rvText)}: invalid syntax`));
       if (rv !== entry.revision) return apiErr(conflict(ks.resource, name, OPTIMISTIC_LOCK_ERROR_MSG));
     }
 

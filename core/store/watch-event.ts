@@ -65,11 +65,16 @@ export const INITIAL_EVENTS_ANNOTATION = 'k8s.io/initial-events-end';
  * the component with whatever latency it draws, so no store write ever re-enters a component.
  *
  * Guarantees: every change the watch selects after its start is delivered exactly once, in
- * revision order; `revision` strictly increases across object and bookmark events (the synthetic
- * `ADDED` events that open a watch started "now" come first, in key order, each with its object's
- * own revision). With a label or field selector, an object that starts matching arrives as
- * `ADDED`, one that stops matching as `DELETED` (its previous state, at the revision of the change),
- * as the watch cache does.
+ * revision order, and `revision` strictly increases across object and bookmark events. The one
+ * exception is the opening batch of a watch started "now": its synthetic `ADDED` events come first,
+ * in key order, each carrying its object's own revision. With a label or field selector, an object
+ * that starts matching arrives as `ADDED` and one that stops matching as `DELETED` (its previous
+ * state, at the revision of the change), as the watch cache does.
+ *
+ * Why pull-based: the simulation owns time and ordering. After a write it polls the watchers it
+ * cares about and schedules each event's delivery with a latency drawn from its RNG; the store never
+ * calls into a component, so a write can never re-enter a component mid-handler, and a component
+ * that is partitioned or crashed simply is not polled (its events wait, or are dropped with `stop`).
  */
 export interface Watcher<T extends StorableObject = KubeObject> {
   /** Store-unique id, in creation order. */

@@ -7,6 +7,7 @@ import {
   Framework,
   implementedExtensionPoints,
   type EnabledPlugin,
+  type KubeObject,
   type ExtensionPoint,
   type Node,
   type NodeSpec,
@@ -20,8 +21,15 @@ import {
 /** What a test pod's spec may set; `containers` defaults to one `busybox` container. */
 export type TestPodSpec = Omit<PodSpec, 'containers'> & { containers?: PodSpec['containers'] };
 
+/** A Pod or Node typed also as a `KubeObject`, which is what queueing hints receive. */
+export type AsKubeObject<T> = T & KubeObject;
+/** A test pod (a `Pod` that is also a `KubeObject`). */
+export type PodObject = AsKubeObject<Pod>;
+/** A test node (a `Node` that is also a `KubeObject`). */
+export type NodeObject = AsKubeObject<Node>;
+
 /** A pod `default/<name>` with uid `uid-<name>`. */
-export function testPod(name: string, spec: TestPodSpec = {}, metadata: Partial<ObjectMeta> = {}): Pod {
+export function testPod(name: string, spec: TestPodSpec = {}, metadata: Partial<ObjectMeta> = {}): PodObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -35,8 +43,8 @@ export function testNode(
   name: string,
   spec: NodeSpec = {},
   opts: { readonly labels?: Record<string, string>; readonly status?: NodeStatus } = {},
-): Node {
-  const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec };
+): NodeObject {
+  const node: NodeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec };
   if (opts.labels !== undefined) node.metadata = { ...node.metadata, labels: opts.labels };
   if (opts.status !== undefined) node.status = opts.status;
   return node;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { ActionType, asStatus, createTestHandle, CycleState, newNodeInfo, type Pod } from 'kubeprop';
-import { frameworkOf, testNode, testPod } from '../test-objects.js';
+import { ActionType, asStatus, createTestHandle, CycleState, newNodeInfo } from 'kubeprop';
+import { frameworkOf, testNode, testPod, type PodObject } from '../test-objects.js';
 import { ERR_REASON, fits, NAME, nodeNamePlugin } from './node-name.js';
 
 const plugin = nodeNamePlugin.create(undefined, createTestHandle());
@@ -12,7 +12,7 @@ describe('NodeName', () => {
   });
 
   describe('Filter', () => {
-    const table: [what: string, pod: Pod, node: string, code: string][] = [
+    const table: [what: string, pod: PodObject, node: string, code: string][] = [
       ['no node name', testPod('p'), 'foo', 'Success'],
       ['empty node name', testPod('p', { nodeName: '' }), 'foo', 'Success'],
       ['node name matches', testPod('p', { nodeName: 'foo' }), 'foo', 'Success'],

@@ -103,7 +103,7 @@ export function leastResourceScorer(resources: readonly ResourceSpec[]): Resourc
       nodeScore += leastRequestedScore(requested[i] ?? 0, alloc) * w;
       weightSum += w;
     }
-    return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
+    return weightSum === 0 ? 0 : (nodeScore / weightSum) | 0;
   };
 }
 
@@ -120,7 +120,7 @@ export function mostResourceScorer(resources: readonly ResourceSpec[]): Resource
       nodeScore += mostRequestedScore(requested[i] ?? 0, alloc) * w;
       weightSum += w;
     }
-    return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
+    return weightSum === 0 ? 0 : (nodeScore / weightSum) | 0;
   };
 }
 
@@ -233,7 +233,9 @@ export const balancedResourceScorer: ResourceScorerFn = (requested, allocatable)
     }
     std = Math.sqrt(sum / n);
   }
-  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+  // `| 0` truncates toward zero like Go's int64 conversion (the value is within 0..100) and keeps
+  // the result a small integer.
+  return ((1 - std) * MAX_NODE_SCORE) | 0;
 };
 
 // How a configured resource is read from a NodeInfo; fixed per plugin instance.

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { ActionType, asStatus, createTestHandle, CycleState, newNodeInfo, type Node, type Pod, type Toleration } from 'kubeprop';
-import { frameworkOf, testNode, testPod } from '../test-objects.js';
+import { ActionType, asStatus, createTestHandle, CycleState, newNodeInfo, type Toleration } from 'kubeprop';
+import { frameworkOf, testNode, testPod, type PodObject, type NodeObject } from '../test-objects.js';
 import { ERR_REASON_UNSCHEDULABLE, NAME, nodeUnschedulablePlugin } from './node-unschedulable.js';
 
 const plugin = nodeUnschedulablePlugin.create(undefined, createTestHandle());
 
-function withTolerations(name: string, ...tolerations: Toleration[]): Pod {
+function withTolerations(name: string, ...tolerations: Toleration[]): PodObject {
   return testPod(name, { tolerations });
 }
 
@@ -18,7 +18,7 @@ describe('NodeUnschedulable', () => {
   });
 
   describe('Filter', () => {
-    const table: [what: string, pod: Pod, node: Node, code: string][] = [
+    const table: [what: string, pod: PodObject, node: NodeObject, code: string][] = [
       ['schedulable node (unset)', testPod('p'), testNode('n1'), 'Success'],
       ['schedulable node (false)', testPod('p'), testNode('n1', { unschedulable: false }), 'Success'],
       ['cordoned node, no tolerations', testPod('p'), cordoned, 'UnschedulableAndUnresolvable'],
@@ -86,7 +86,7 @@ describe('NodeUnschedulable', () => {
       );
     });
 
-    const nodeTable: [what: string, oldNode: Node | undefined, newNode: Node | undefined, hint: string][] = [
+    const nodeTable: [what: string, oldNode: NodeObject | undefined, newNode: NodeObject | undefined, hint: string][] = [
       ['a schedulable node was added', undefined, testNode('n1'), 'Queue'],
       ['a cordoned node was added', undefined, cordoned, 'QueueSkip'],
       ['a node was uncordoned', cordoned, testNode('n1', { unschedulable: false }), 'Queue'],
@@ -102,7 +102,7 @@ describe('NodeUnschedulable', () => {
     }
 
     const tolerating = withTolerations('p', { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' });
-    const podTable: [what: string, newPod: Pod | undefined, hint: string][] = [
+    const podTable: [what: string, newPod: PodObject | undefined, hint: string][] = [
       ['the pod now tolerates the unschedulable taint', tolerating, 'Queue'],
       ['the pod gained an unrelated toleration', withTolerations('p', { key: 'other', operator: 'Exists' }), 'QueueSkip'],
       ['another pod gained the toleration', withTolerations('q', { key: 'node.kubernetes.io/unschedulable', operator: 'Exists' }), 'QueueSkip'],

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { ActionType, asStatus, createTestHandle, type Pod } from 'kubeprop';
-import { frameworkOf, testPod } from '../test-objects.js';
+import { ActionType, asStatus, createTestHandle } from 'kubeprop';
+import { frameworkOf, testPod, type PodObject } from '../test-objects.js';
 import { NAME, schedulingGatesPlugin } from './scheduling-gates.js';
 
 const plugin = schedulingGatesPlugin.create(undefined, createTestHandle());
 
-function gated(name: string, ...gates: string[]): Pod {
+function gated(name: string, ...gates: string[]): PodObject {
   return testPod(name, { schedulingGates: gates.map((g) => ({ name: g })) });
 }
 
@@ -16,7 +16,7 @@ describe('SchedulingGates', () => {
   });
 
   describe('PreEnqueue', () => {
-    const table: [what: string, pod: Pod, code: string, reasons: string[]][] = [
+    const table: [what: string, pod: PodObject, code: string, reasons: string[]][] = [
       ['no schedulingGates', testPod('p'), 'Success', []],
       ['an empty schedulingGates list', testPod('p', { schedulingGates: [] }), 'Success', []],
       ['one gate', gated('p', 'example.com/quota'), 'UnschedulableAndUnresolvable', ['waiting for scheduling gates: [example.com/quota]']],

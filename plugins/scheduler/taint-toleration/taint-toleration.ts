@@ -50,7 +50,11 @@ function filter(_state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo):
 
 /** PreScore: keeps the tolerations with effect `PreferNoSchedule` or empty (every effect). */
 function preScore(state: CycleState, pod: DeepReadonly<Pod>): undefined {
-  const tolerations = (pod.spec?.tolerations ?? []).filter((t) => t.effect === undefined || t.effect === '' || t.effect === TAINT_EFFECT_PREFER_NO_SCHEDULE);
+  const tolerations = (pod.spec?.tolerations ?? []).filter((t) => {
+    // An empty effect means every effect; manifests may spell it `""` as well as leave it out.
+    const effect: string = t.effect ?? '';
+    return effect === '' || effect === TAINT_EFFECT_PREFER_NO_SCHEDULE;
+  });
   state.write(PRE_SCORE_KEY, tolerations);
   return undefined;
 }

@@ -1,0 +1,344 @@
+/**
+ * InterPodAffinity's filtering half: the topology-pair counts PreFilter precomputes, their
+ * incremental updates (PreFilterExtensions `AddPod`/`RemovePod`) and the three Filter checks.
+ *
+ * Mirrors upstream `pkg/scheduler/framework/plugins/interpodaffinity/filtering.go` (v1.35) and the
+ * namespace helpers of its `plugin.go` (`mergeAffinityTermNamespacesIfNotEmpty`,
+ * `GetNamespaceLabelsSnapshot`).
+ */
+import {
+  affinityTermMatches,
+  matchesNothing,
+  nothing,
+  StateKey,
+  type AffinityTerm,
+  type Cloneable,
+  type DeepReadonly,
+  type KubeObject,
+  type NodeInfo,
+  type ObjectLister,
+  type Pod,
+  type PodInfo,
+} from 'kubeprop';
+
+/** Upstream `ErrReasonAffinityRulesNotMatch` (incoming pod's required affinity). */
+export const ERR_REASON_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod affinity rules";
+/** Upstream `ErrReasonAntiAffinityRulesNotMatch` (incoming pod's required anti-affinity). */
+export const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod anti-affinity rules";
+/** Upstream `ErrReasonExistingAntiAffinityRulesNotMatch` (existing pods' required anti-affinity). */
+export const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't satisfy existing pods anti-affinity rules";
+
+/** A label map as objects carry it. */
+type LabelMap = Readonly<Record<string, string>>;
+
+/**
+ * The value of an own label, or `undefined`. Label values are strings, while every inherited member
+ * of a plain object (`constructor`, `toString`, ...) is not, so this never reads the prototype.
+ */
+export function labelValue(labels: LabelMap | undefined, key: string): string | undefined {
+  if (labels === undefined) return undefined;
+  const v: unknown = labels[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A pod's namespace as the affinity terms compare it. */
+export function podNamespace(pod: DeepReadonly<Pod>): string {
+  return pod.metadata?.namespace ?? 'default';
+}
+
+/**
+ * Upstream `GetNamespaceLabelsSnapshot`: the labels of Namespace `name` from the scheduler's
+ * informer cache; a namespace that is not found has no labels.
+ */
+export function namespaceLabels(objects: ObjectLister, name: string): LabelMap | undefined {
+  const ns = objects.get('Namespace', undefined, name);
+  return ns?.metadata?.labels as LabelMap | undefined;
+}
+
+/**
+ * Upstream `mergeAffinityTermNamespacesIfNotEmpty`, for the incoming pod's terms: a real
+ * `namespaceSelector` is unrolled into the names of the Namespaces it selects now (so existing
+ * pods are then matched by namespace name alone, without looking up their namespace's labels),
+ * and replaced by `nothing()`. An empty selector (`{}`, every namespace) and an absent one
+ * (`nothing()`) are kept as they are. Returns the terms unchanged (same array) when no term has a
+ * selector to unroll; never mutates its input. Other fields (a weight) are kept.
+ */
+export function mergeTermsNamespaces<T extends AffinityTerm>(terms: readonly T[], objects: ObjectLister): readonly T[] {
+  let out: T[] | undefined;
+  let namespaces: readonly DeepReadonly<KubeObject>[] | undefined;
+  for (let i = 0; i < terms.length; i++) {
+    const term = terms[i] as T;
+    if (term.namespaceSelector.isEmpty() || matchesNothing(term.namespaceSelector)) continue;
+    namespaces ??= objects.list('Namespace');
+    const names = new Set(term.namespaces);
+    for (const ns of namespaces) {
+      const name = ns.metadata?.name;
+      if (name !== undefined && term.namespaceSelector.matches(ns.metadata?.labels as LabelMap | undefined)) names.add(name);
+    }
+    out ??= terms.slice();
+    out[i] = { ...term, namespaces: names, namespaceSelector: nothing() };
+  }
+  return out ?? terms;
+}
+
+/**
+ * Upstream `podMatchesAllAffinityTerms`: `pod` matches every term (and there is at least one). The
+ * terms are the incoming pod's, whose namespace selectors were merged, so no namespace labels are
+ * needed.
+ */
+export function podMatchesAllAffinityTerms(terms: readonly AffinityTerm[], pod: DeepReadonly<Pod>): boolean {
+  if (terms.length === 0) return false;
+  for (let i = 0; i < terms.length; i++) {
+    if (!affinityTermMatches(terms[i] as AffinityTerm, pod, undefined)) return false;
+  }
+  return true;
+}
+
+/**
+ * Upstream `topologyToMatchedTermCount`: a count per topology pair (label key, label value). A pair
+ * whose count returns to 0 is removed, as upstream deletes it, so `size` (the number of pairs) is
+ * what upstream's `len(map)` is; counts may go negative while a what-if evaluation removes pods.
+ */
+export class TopologyPairCounts {
+  private readonly byKey = new Map<string, Map<string, number>>();
+  private pairs = 0;
+
+  /** The number of topology pairs with a non-zero count. */
+  get size(): number {
+    return this.pairs;
+  }
+
+  /** The count of the pair (`key`, `value`); 0 when absent. */
+  get(key: string, value: string): number {
+    return this.byKey.get(key)?.get(value) ?? 0;
+  }
+
+  /** Adds `delta` to the pair (`key`, `value`), dropping it when it reaches 0. */
+  add(key: string, value: string, delta: number): void {
+    let values = this.byKey.get(key);
+    const prev = values?.get(value) ?? 0;
+    const next = prev + delta;
+    if (next === 0) {
+      if (prev === 0 || values === undefined) return;
+      values.delete(value);
+      this.pairs--;
+      if (values.size === 0) this.byKey.delete(key);
+      return;
+    }
+    if (values === undefined) {
+      values = new Map();
+      this.byKey.set(key, values);
+    }
+    values.set(value, next);
+    if (prev === 0) this.pairs++;
+  }
+
+  /** Upstream `update`: adds `delta` to the node's pair for `key`, if the node has that label. */
+  addForNode(nodeLabels: LabelMap | undefined, key: string, delta: number): void {
+    const value = labelValue(nodeLabels, key);
+    if (value !== undefined) this.add(key, value, delta);
+  }
+
+  /**
+   * Whether some pair of the node's labels has a positive count (upstream iterates the node's
+   * labels; iterating the few counted keys instead finds the same pairs).
+   */
+  anyPositiveForNode(nodeLabels: LabelMap | undefined): boolean {
+    if (this.pairs === 0 || nodeLabels === undefined) return false;
+    for (const [key, values] of this.byKey) {
+      const value = labelValue(nodeLabels, key);
+      if (value !== undefined && (values.get(value) ?? 0) > 0) return true;
+    }
+    return false;
+  }
+
+  /** The pairs and counts, sorted by key then value (for tests and diagnostics). */
+  entries(): [key: string, value: string, count: number][] {
+    const out: [string, string, number][] = [];
+    for (const [key, values] of this.byKey) for (const [value, count] of values) out.push([key, value, count]);
+    out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    return out;
+  }
+
+  clone(): TopologyPairCounts {
+    const c = new TopologyPairCounts();
+    for (const [key, values] of this.byKey) c.byKey.set(key, new Map(values));
+    c.pairs = this.pairs;
+    return c;
+  }
+}
+
+/**
+ * Upstream `updateWithAntiAffinityTerms`: for each of `terms` (an existing pod's, matched with the
+ * incoming pod's namespace labels, or the incoming pod's merged terms, matched without) that `pod`
+ * matches, adds `delta` to the node's pair for the term's topology key.
+ */
+function updateWithAntiAffinityTerms(
+  counts: TopologyPairCounts,
+  terms: readonly AffinityTerm[],
+  pod: DeepReadonly<Pod>,
+  nsLabels: LabelMap | undefined,
+  nodeLabels: LabelMap | undefined,
+  delta: number,
+): void {
+  for (let i = 0; i < terms.length; i++) {
+    const t = terms[i] as AffinityTerm;
+    if (affinityTermMatches(t, pod, nsLabels)) counts.addForNode(nodeLabels, t.topologyKey, delta);
+  }
+}
+
+/**
+ * Upstream `updateWithAffinityTerms`: if `pod` matches **all** the incoming pod's affinity terms,
+ * adds `delta` to the node's pair of every term's topology key.
+ */
+function updateWithAffinityTerms(
+  counts: TopologyPairCounts,
+  terms: readonly AffinityTerm[],
+  pod: DeepReadonly<Pod>,
+  nodeLabels: LabelMap | undefined,
+  delta: number,
+): void {
+  if (!podMatchesAllAffinityTerms(terms, pod)) return;
+  for (let i = 0; i < terms.length; i++) counts.addForNode(nodeLabels, (terms[i] as AffinityTerm).topologyKey, delta);
+}
+
+/**
+ * Upstream `preFilterState`: the incoming pod's required terms (namespace selectors merged) and
+ * three topology-pair counts. Preemption and nominated-pod evaluation work on `clone()`s, which copy
+ * the counts and share the rest (it never changes).
+ */
+export class PreFilterState implements Cloneable<PreFilterState> {
+  constructor(
+    /** The incoming pod. */
+    readonly pod: DeepReadonly<Pod>,
+    /** The incoming pod's required affinity terms, namespace selectors merged. */
+    readonly requiredAffinityTerms: readonly AffinityTerm[],
+    /** The incoming pod's required anti-affinity terms, namespace selectors merged. */
+    readonly requiredAntiAffinityTerms: readonly AffinityTerm[],
+    /** The labels of the incoming pod's namespace (upstream `namespaceLabels`). */
+    readonly namespaceLabels: LabelMap | undefined,
+    /** Pairs → number of existing pods' required anti-affinity terms the incoming pod matches. */
+    readonly existingAntiAffinityCounts: TopologyPairCounts,
+    /** Pairs → number of existing pods matching all the incoming pod's required affinity terms (per term). */
+    readonly affinityCounts: TopologyPairCounts,
+    /** Pairs → number of existing pods matching the incoming pod's required anti-affinity terms (per term). */
+    readonly antiAffinityCounts: TopologyPairCounts,
+  ) {}
+
+  clone(): PreFilterState {
+    return new PreFilterState(
+      this.pod,
+      this.requiredAffinityTerms,
+      this.requiredAntiAffinityTerms,
+      this.namespaceLabels,
+      this.existingAntiAffinityCounts.clone(),
+      this.affinityCounts.clone(),
+      this.antiAffinityCounts.clone(),
+    );
+  }
+
+  /**
+   * Upstream `updateWithPod`: accounts `podInfo` on `nodeInfo`'s node with `multiplier` (+1 for
+   * `AddPod`, −1 for `RemovePod`) in all three counts.
+   */
+  updateWithPod(podInfo: PodInfo, nodeInfo: NodeInfo, multiplier: number): void {
+    const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
+    updateWithAntiAffinityTerms(this.existingAntiAffinityCounts, podInfo.requiredAntiAffinityTerms, this.pod, this.namespaceLabels, nodeLabels, multiplier);
+    updateWithAffinityTerms(this.affinityCounts, this.requiredAffinityTerms, podInfo.pod, nodeLabels, multiplier);
+    updateWithAntiAffinityTerms(this.antiAffinityCounts, this.requiredAntiAffinityTerms, podInfo.pod, undefined, nodeLabels, multiplier);
+  }
+}
+
+/** Upstream `preFilterStateKey`. */
+export const PRE_FILTER_STATE_KEY = new StateKey<PreFilterState>('PreFilterInterPodAffinity');
+
+/**
+ * Upstream `getExistingAntiAffinityCounts`: over the nodes that hold pods with required
+ * anti-affinity, counts per topology pair the existing pods' terms that the incoming pod matches
+ * (with the incoming pod's namespace labels).
+ */
+export function existingAntiAffinityCounts(
+  pod: DeepReadonly<Pod>,
+  nsLabels: LabelMap | undefined,
+  nodes: readonly NodeInfo[],
+): TopologyPairCounts {
+  const counts = new TopologyPairCounts();
+  for (let n = 0; n < nodes.length; n++) {
+    const nodeInfo = nodes[n] as NodeInfo;
+    const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
+    const pods = nodeInfo.podsWithRequiredAntiAffinity;
+    for (let p = 0; p < pods.length; p++) {
+      updateWithAntiAffinityTerms(counts, (pods[p] as PodInfo).requiredAntiAffinityTerms, pod, nsLabels, nodeLabels, 1);
+    }
+  }
+  return counts;
+}
+
+/**
+ * Upstream `getIncomingAffinityAntiAffinityCounts`: over every node's pods, counts per topology
+ * pair the existing pods matching the incoming pod's affinity terms (a pod counts for every term
+ * only if it matches all of them) and its anti-affinity terms (each term on its own). Nothing is
+ * scanned when the pod has neither.
+ */
+export function incomingAffinityAntiAffinityCounts(
+  affinityTerms: readonly AffinityTerm[],
+  antiAffinityTerms: readonly AffinityTerm[],
+  nodes: readonly NodeInfo[],
+): { affinityCounts: TopologyPairCounts; antiAffinityCounts: TopologyPairCounts } {
+  const affinityCounts = new TopologyPairCounts();
+  const antiAffinityCounts = new TopologyPairCounts();
+  if (affinityTerms.length === 0 && antiAffinityTerms.length === 0) return { affinityCounts, antiAffinityCounts };
+  for (let n = 0; n < nodes.length; n++) {
+    const nodeInfo = nodes[n] as NodeInfo;
+    const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
+    const pods = nodeInfo.pods;
+    for (let p = 0; p < pods.length; p++) {
+      const existing = (pods[p] as PodInfo).pod;
+      updateWithAffinityTerms(affinityCounts, affinityTerms, existing, nodeLabels, 1);
+      updateWithAntiAffinityTerms(antiAffinityCounts, antiAffinityTerms, existing, undefined, nodeLabels, 1);
+    }
+  }
+  return { affinityCounts, antiAffinityCounts };
+}
+
+/**
+ * Upstream `satisfyPodAffinity`: the node has every required affinity term's topology key, and
+ * each term's domain holds a matching pod. Exception for the first pod of a self-affine group: if
+ * no pair is counted anywhere and the pod matches all its own terms, any node with the keys passes.
+ */
+export function satisfyPodAffinity(state: PreFilterState, nodeLabels: LabelMap | undefined): boolean {
+  const terms = state.requiredAffinityTerms;
+  let podsExist = true;
+  for (let i = 0; i < terms.length; i++) {
+    const key = (terms[i] as AffinityTerm).topologyKey;
+    const value = labelValue(nodeLabels, key);
+    // Every topology label must exist on the node.
+    if (value === undefined) return false;
+    if (state.affinityCounts.get(key, value) <= 0) podsExist = false;
+  }
+  if (podsExist) return true;
+  return state.affinityCounts.size === 0 && podMatchesAllAffinityTerms(terms, state.pod);
+}
+
+/**
+ * Upstream `satisfyPodAntiAffinity`: no required anti-affinity term's domain (on the node's value
+ * of its key; a node without the key cannot violate it) holds a matching pod.
+ */
+export function satisfyPodAntiAffinity(state: PreFilterState, nodeLabels: LabelMap | undefined): boolean {
+  if (state.antiAffinityCounts.size === 0) return true;
+  const terms = state.requiredAntiAffinityTerms;
+  for (let i = 0; i < terms.length; i++) {
+    const key = (terms[i] as AffinityTerm).topologyKey;
+    const value = labelValue(nodeLabels, key);
+    if (value !== undefined && state.antiAffinityCounts.get(key, value) > 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Upstream `satisfyExistingPodsAntiAffinity`: no existing pod whose required anti-affinity the
+ * incoming pod matches lives in a domain the node belongs to.
+ */
+export function satisfyExistingPodsAntiAffinity(state: PreFilterState, nodeLabels: LabelMap | undefined): boolean {
+  return !state.existingAntiAffinityCounts.anyPositiveForNode(nodeLabels);
+}

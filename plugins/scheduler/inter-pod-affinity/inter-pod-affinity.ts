@@ -1,0 +1,298 @@
+/**
+ * InterPodAffinity: enforces the pods' required pod affinity and anti-affinity (the incoming pod's
+ * own terms and, symmetrically, the required anti-affinity of the pods already running), and
+ * prefers nodes by the preferred terms of both sides. Mirrors upstream
+ * `pkg/scheduler/framework/plugins/interpodaffinity/{plugin,filtering,scoring}.go` (v1.35).
+ */
+import {
+  ActionType,
+  affinityTermMatches,
+  decodeInterPodAffinityArgs,
+  defineSchedulerPlugin,
+  newPodInfo,
+  Status,
+  type AffinityTerm,
+  type CycleState,
+  type DeepReadonly,
+  type Handle,
+  type InterPodAffinityArgs,
+  type KubeObject,
+  type Node,
+  type NodeInfo,
+  type NodeScore,
+  type Pod,
+  type PodInfo,
+  type PreFilterReturn,
+  type QueueingHint,
+  type SchedulerPluginInstance,
+  type ScoreReturn,
+  type StatusLike,
+} from 'kubeprop';
+import {
+  ERR_REASON_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
+  existingAntiAffinityCounts,
+  incomingAffinityAntiAffinityCounts,
+  labelValue,
+  mergeTermsNamespaces,
+  namespaceLabels,
+  podMatchesAllAffinityTerms,
+  podNamespace,
+  PRE_FILTER_STATE_KEY,
+  PreFilterState,
+  satisfyExistingPodsAntiAffinity,
+  satisfyPodAffinity,
+  satisfyPodAntiAffinity,
+} from './filtering.js';
+import { normalizeInterPodAffinityScores, PRE_SCORE_STATE_KEY, processExistingPod, TopologyScoreBuilder, type IncomingPodScoring } from './scoring.js';
+
+export {
+  ERR_REASON_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
+  PRE_FILTER_STATE_KEY,
+  PreFilterState,
+  TopologyPairCounts,
+} from './filtering.js';
+export { normalizeInterPodAffinityScores, PRE_SCORE_STATE_KEY, TopologyScore, type PreScoreState } from './scoring.js';
+
+/** The upstream plugin name. */
+export const NAME = 'InterPodAffinity';
+
+type LabelMap = Readonly<Record<string, string>>;
+
+const REJECT_AFFINITY = Status.unschedulableAndUnresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
+const REJECT_ANTI_AFFINITY = Status.unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
+const REJECT_EXISTING_ANTI_AFFINITY = Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
+
+function preFilterStateMissing(): Status {
+  return Status.error(`error reading "${PRE_FILTER_STATE_KEY.name}" from cycleState: not found`);
+}
+
+function preScoreStateMissing(): Status {
+  return Status.error(`failed to read "${PRE_SCORE_STATE_KEY.name}" from cycleState: not found`);
+}
+
+function nodeLabelsOf(node: DeepReadonly<Node> | undefined): LabelMap | undefined {
+  return node?.metadata?.labels as LabelMap | undefined;
+}
+
+/** Whether the pod spec lists preferred pod affinity or anti-affinity terms (upstream `hasConstraints`). */
+function hasPreferredTerms(pod: DeepReadonly<Pod>): boolean {
+  const affinity = pod.spec?.affinity;
+  return (
+    (affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0 ||
+    (affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0
+  );
+}
+
+/** Whether some term matches `pod` with the namespace labels given (the existing pod's terms). */
+function anyTermMatches(terms: readonly AffinityTerm[], pod: DeepReadonly<Pod>, nsLabels: LabelMap | undefined): boolean {
+  for (let i = 0; i < terms.length; i++) if (affinityTermMatches(terms[i] as AffinityTerm, pod, nsLabels)) return true;
+  return false;
+}
+
+/** Builds a plugin instance over `handle` with defaulted `args`. */
+function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): SchedulerPluginInstance {
+  const hardPodAffinityWeight = args.hardPodAffinityWeight;
+  const ignorePreferredTermsOfExistingPods = args.ignorePreferredTermsOfExistingPods;
+
+  /**
+   * PreFilter: parses the pod's terms (unrolling namespace selectors), then counts per topology
+   * pair (1) the existing pods' required anti-affinity terms the pod matches, over the nodes with
+   * such pods, and (2) the existing pods matching the pod's required affinity / anti-affinity, over
+   * every node. Skip when the pod has no required terms and no existing pod's anti-affinity
+   * matches it.
+   */
+  function preFilter(state: CycleState, pod: DeepReadonly<Pod>, nodes: readonly NodeInfo[]): PreFilterReturn {
+    const podInfo = newPodInfo(pod);
+    if (podInfo.parseError !== undefined) return Status.unschedulableAndUnresolvable(`parsing pod: ${podInfo.parseError}`);
+    const affinityTerms = mergeTermsNamespaces(podInfo.requiredAffinityTerms, handle.objects);
+    const antiAffinityTerms = mergeTermsNamespaces(podInfo.requiredAntiAffinityTerms, handle.objects);
+    const nsLabels = namespaceLabels(handle.objects, podNamespace(pod));
+    const existing = existingAntiAffinityCounts(pod, nsLabels, handle.snapshot().havePodsWithRequiredAntiAffinityList());
+    const incoming = incomingAffinityAntiAffinityCounts(affinityTerms, antiAffinityTerms, nodes);
+    if (existing.size === 0 && affinityTerms.length === 0 && antiAffinityTerms.length === 0) return Status.skip();
+    state.write(
+      PRE_FILTER_STATE_KEY,
+      new PreFilterState(pod, affinityTerms, antiAffinityTerms, nsLabels, existing, incoming.affinityCounts, incoming.antiAffinityCounts),
+    );
+    return undefined;
+  }
+
+  /** Filter: the pod's affinity, then its anti-affinity, then the existing pods' anti-affinity. */
+  function filter(state: CycleState, _pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): StatusLike {
+    const s = state.read(PRE_FILTER_STATE_KEY);
+    if (s === undefined) return preFilterStateMissing();
+    const labels = nodeLabelsOf(nodeInfo.node);
+    if (!satisfyPodAffinity(s, labels)) return REJECT_AFFINITY;
+    if (!satisfyPodAntiAffinity(s, labels)) return REJECT_ANTI_AFFINITY;
+    if (!satisfyExistingPodsAntiAffinity(s, labels)) return REJECT_EXISTING_ANTI_AFFINITY;
+    return undefined;
+  }
+
+  function updateState(state: CycleState, podInfo: PodInfo, nodeInfo: NodeInfo, multiplier: number): StatusLike {
+    const s = state.read(PRE_FILTER_STATE_KEY);
+    if (s === undefined) return preFilterStateMissing();
+    s.updateWithPod(podInfo, nodeInfo, multiplier);
+    return undefined;
+  }
+
+  /**
+   * PreScore: builds the score of every topology domain from the existing pods (all pods when the
+   * incoming pod has preferred terms, else only the pods with affinity). Skip when
+   * `ignorePreferredTermsOfExistingPods` is set and the pod has no preferred terms, or when no term
+   * matched anywhere.
+   */
+  function preScore(state: CycleState, pod: DeepReadonly<Pod>): StatusLike {
+    const hasConstraints = hasPreferredTerms(pod);
+    if (ignorePreferredTermsOfExistingPods && !hasConstraints) return Status.skip();
+    const snapshot = handle.snapshot();
+    const nodes = hasConstraints ? snapshot.list() : snapshot.havePodsWithAffinityList();
+    const podInfo = newPodInfo(pod);
+    if (podInfo.parseError !== undefined) return Status.error(`failed to parse pod: ${podInfo.parseError}`);
+    const incoming: IncomingPodScoring = {
+      pod,
+      preferredAffinityTerms: mergeTermsNamespaces(podInfo.preferredAffinityTerms, handle.objects),
+      preferredAntiAffinityTerms: mergeTermsNamespaces(podInfo.preferredAntiAffinityTerms, handle.objects),
+      namespaceLabels: namespaceLabels(handle.objects, podNamespace(pod)),
+      hardPodAffinityWeight,
+    };
+    const builder = new TopologyScoreBuilder();
+    for (let n = 0; n < nodes.length; n++) {
+      const nodeInfo = nodes[n] as NodeInfo;
+      const pods = hasConstraints ? nodeInfo.pods : nodeInfo.podsWithAffinity;
+      for (let p = 0; p < pods.length; p++) processExistingPod(incoming, pods[p] as PodInfo, nodeInfo, builder);
+    }
+    if (builder.empty) return Status.skip();
+    state.write(PRE_SCORE_STATE_KEY, { topologyScore: builder.build() });
+    return undefined;
+  }
+
+  /** Score: the sum of the scores of the node's topology domains (may be negative). */
+  function score(state: CycleState, _pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): ScoreReturn {
+    const s = state.read(PRE_SCORE_STATE_KEY);
+    if (s === undefined) return preScoreStateMissing();
+    return s.topologyScore.scoreNode(nodeLabelsOf(nodeInfo.node));
+  }
+
+  /** NormalizeScore: min–max scaling to 0..100. */
+  function normalizeScore(state: CycleState, _pod: DeepReadonly<Pod>, scores: NodeScore[]): StatusLike {
+    const s = state.read(PRE_SCORE_STATE_KEY);
+    if (s === undefined) return preScoreStateMissing();
+    if (s.topologyScore.size === 0) return undefined;
+    normalizeInterPodAffinityScores(scores);
+    return undefined;
+  }
+
+  /**
+   * Hint for assigned pods added, deleted or relabelled (and the rejected pod's own relabelling):
+   * - the rejected pod itself changed ⇒ Queue (its labels decide the self-affinity exception and
+   *   which existing anti-affinity terms it matches);
+   * - an unscheduled pod ⇒ QueueSkip;
+   * - an update ⇒ Queue when the pod starts matching all the rejected pod's affinity terms, or
+   *   stops matching all its anti-affinity terms;
+   * - an add ⇒ Queue when the pod matches all the affinity terms;
+   * - a delete ⇒ Queue when the pod matched all the anti-affinity terms, or when one of its own
+   *   required anti-affinity terms matched the rejected pod.
+   * The rejected pod's terms are taken as written (namespace selectors matched against no labels).
+   */
+  function isSchedulableAfterPodChange(
+    pod: DeepReadonly<Pod>,
+    oldObj: DeepReadonly<KubeObject> | undefined,
+    newObj: DeepReadonly<KubeObject> | undefined,
+  ): QueueingHint {
+    const original = oldObj as DeepReadonly<Pod> | undefined;
+    const modified = newObj as DeepReadonly<Pod> | undefined;
+    if (modified !== undefined && modified.metadata?.uid === pod.metadata?.uid) return 'Queue';
+    if ((modified !== undefined && !modified.spec?.nodeName) || (original !== undefined && !original.spec?.nodeName)) return 'QueueSkip';
+    const info = newPodInfo(pod);
+    if (info.parseError !== undefined) return 'Queue';
+    const terms = info.requiredAffinityTerms;
+    const antiTerms = info.requiredAntiAffinityTerms;
+    if (modified !== undefined && original !== undefined) {
+      if (!podMatchesAllAffinityTerms(terms, original) && podMatchesAllAffinityTerms(terms, modified)) return 'Queue';
+      if (podMatchesAllAffinityTerms(antiTerms, original) && !podMatchesAllAffinityTerms(antiTerms, modified)) return 'Queue';
+      return 'QueueSkip';
+    }
+    if (modified !== undefined) return podMatchesAllAffinityTerms(terms, modified) ? 'Queue' : 'QueueSkip';
+    if (original === undefined) return 'Queue';
+    if (podMatchesAllAffinityTerms(antiTerms, original)) return 'Queue';
+    const deleted = newPodInfo(original);
+    if (deleted.requiredAntiAffinityTerms.length > 0) {
+      const nsLabels = namespaceLabels(handle.objects, podNamespace(pod));
+      if (anyTermMatches(deleted.requiredAntiAffinityTerms, pod, nsLabels)) return 'Queue';
+    }
+    return 'QueueSkip';
+  }
+
+  return {
+    preFilter,
+    preFilterExtensions: {
+      addPod: (state, _podToSchedule, podInfoToAdd, nodeInfo) => updateState(state, podInfoToAdd, nodeInfo, 1),
+      removePod: (state, _podToSchedule, podInfoToRemove, nodeInfo) => updateState(state, podInfoToRemove, nodeInfo, -1),
+    },
+    filter,
+    preScore,
+    score,
+    normalizeScore,
+    eventsToRegister: () => [
+      {
+        event: { resource: 'Pod', actionType: ActionType.Add | ActionType.UpdatePodLabel | ActionType.Delete },
+        queueingHintFn: isSchedulableAfterPodChange,
+      },
+      { event: { resource: 'Node', actionType: ActionType.Add | ActionType.UpdateNodeLabel }, queueingHintFn: isSchedulableAfterNodeChange },
+    ],
+  };
+}
+
+/**
+ * Hint for nodes added or relabelled: Queue when the node
+ * - for one of the pod's required affinity terms: is new and has the term's key, gains the key, or
+ *   changes its value;
+ * - for one of the pod's required anti-affinity terms: is new (a node without the key always
+ *   accepts the pod; one with it may join a domain free of the pods it avoids), loses the key, or
+ *   changes its value.
+ * Otherwise QueueSkip (also for a pod without required terms).
+ */
+export function isSchedulableAfterNodeChange(
+  pod: DeepReadonly<Pod>,
+  oldObj: DeepReadonly<KubeObject> | undefined,
+  newObj: DeepReadonly<KubeObject> | undefined,
+): QueueingHint {
+  const modified = newObj as DeepReadonly<Node> | undefined;
+  if (modified === undefined) return 'Queue';
+  const original = oldObj as DeepReadonly<Node> | undefined;
+  const info = newPodInfo(pod);
+  if (info.parseError !== undefined) return 'Queue';
+  const newLabels = nodeLabelsOf(modified);
+  const oldLabels = nodeLabelsOf(original);
+  for (const term of info.requiredAffinityTerms) {
+    const after = labelValue(newLabels, term.topologyKey);
+    if (original === undefined) {
+      if (after !== undefined) return 'Queue';
+      continue;
+    }
+    const before = labelValue(oldLabels, term.topologyKey);
+    if (after !== undefined && before !== after) return 'Queue';
+  }
+  for (const term of info.requiredAntiAffinityTerms) {
+    if (original === undefined) return 'Queue';
+    const before = labelValue(oldLabels, term.topologyKey);
+    const after = labelValue(newLabels, term.topologyKey);
+    if (before !== undefined && before !== after) return 'Queue';
+  }
+  return 'QueueSkip';
+}
+
+/**
+ * The InterPodAffinity plugin (PreFilter with AddPod/RemovePod, Filter, PreScore, Score,
+ * NormalizeScore; default score weight 2). Args: `InterPodAffinityArgs` (`hardPodAffinityWeight`
+ * 0..100, default 1; `ignorePreferredTermsOfExistingPods`, default false).
+ */
+export const interPodAffinityPlugin = defineSchedulerPlugin<InterPodAffinityArgs>({
+  name: NAME,
+  decodeArgs: decodeInterPodAffinityArgs,
+  create: (args, handle) => createInterPodAffinity(args ?? decodeInterPodAffinityArgs(undefined), handle),
+});

@@ -1,0 +1,171 @@
+/**
+ * PodTopologySpread's PreScore, Score and NormalizeScore for the soft (`ScheduleAnyway`)
+ * constraints: nodes in domains holding fewer selected pods score higher.
+ *
+ * Mirrors `pkg/scheduler/framework/plugins/podtopologyspread/scoring.go`.
+ */
+import { MAX_NODE_SCORE, RequiredNodeAffinity, Status, StateKey, type DeepReadonly, type NodeInfo, type NodeScore, type Pod } from 'kubeprop';
+import {
+  LABEL_HOSTNAME,
+  countPodsMatchSelector,
+  labelValue,
+  matchNodeInclusionPolicies,
+  nodeLabelsMatchSpreadConstraints,
+  podNamespace,
+  type SpreadConstraint,
+} from './common.js';
+
+/** Upstream's state key name, `PreScorePodTopologySpread`. */
+export const PRE_SCORE_STATE_KEY = new StateKey<PreScoreState>('PreScorePodTopologySpread');
+
+/**
+ * Upstream `preScoreState`. It is not cloned for preemption (upstream's `Clone` returns the same
+ * object), so it has no `clone()`.
+ */
+export interface PreScoreState {
+  readonly constraints: readonly SpreadConstraint[];
+  /** Namespace of the incoming pod: only its pods are counted. */
+  readonly namespace: string;
+  /** Filtered nodes missing some topology key (only when all keys are required): scored 0. */
+  readonly ignoredNodes: ReadonlySet<string>;
+  /**
+   * Per constraint, selected pods per domain of the filtered nodes; empty for hostname
+   * constraints, whose counts are taken on the node itself in Score.
+   */
+  readonly topologyValueToPodCounts: readonly Map<string, number>[];
+  /** Per constraint, `ln(#domains + 2)`. */
+  readonly topologyNormalizingWeight: readonly number[];
+}
+
+/**
+ * Upstream `topologyNormalizingWeight`: `ln(size + 2)`, so that the counts of topologies with
+ * few domains are not watered down by those with many.
+ */
+export function topologyNormalizingWeight(size: number): number {
+  return Math.log(size + 2);
+}
+
+/**
+ * Upstream `scoreForCount`: `cnt · weight + (maxSkew − 1)`; the `maxSkew − 1` term softens the
+ * differences between domains as maxSkew grows.
+ */
+export function scoreForCount(cnt: number, maxSkew: number, tpWeight: number): number {
+  return cnt * tpWeight + (maxSkew - 1);
+}
+
+/**
+ * Upstream `initPreScoreState` + the counting pass of `PreScore`. `requireAllTopologies` is false
+ * only for system-defaulted constraints: then nodes without a zone label are not ignored and still
+ * get hostname spreading (their missing zone value counts as the domain `""`, as upstream).
+ */
+export function calPreScoreState(
+  pod: DeepReadonly<Pod>,
+  constraints: readonly SpreadConstraint[],
+  filteredNodes: readonly NodeInfo[],
+  allNodes: readonly NodeInfo[],
+  requireAllTopologies: boolean,
+): PreScoreState {
+  const n = constraints.length;
+  const ignoredNodes = new Set<string>();
+  const counts: Map<string, number>[] = [];
+  for (let i = 0; i < n; i++) counts.push(new Map());
+  const topoSize = new Array<number>(n).fill(0);
+  for (const nodeInfo of filteredNodes) {
+    const labels = nodeInfo.node.metadata?.labels;
+    if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(labels, constraints)) {
+      ignoredNodes.add(nodeInfo.name);
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      const c = constraints[i] as SpreadConstraint;
+      if (c.topologyKey === LABEL_HOSTNAME) continue;
+      const value = labelValue(labels, c.topologyKey) ?? '';
+      const m = counts[i] as Map<string, number>;
+      if (!m.has(value)) {
+        m.set(value, 0);
+        topoSize[i] = (topoSize[i] as number) + 1;
+      }
+    }
+  }
+  const weights: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = constraints[i] as SpreadConstraint;
+    const size = c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : (topoSize[i] as number);
+    weights.push(topologyNormalizingWeight(size));
+  }
+
+  const ns = podNamespace(pod);
+  const requiredNodeAffinity = RequiredNodeAffinity.fromPod(pod);
+  for (const nodeInfo of allNodes) {
+    const node = nodeInfo.node;
+    const labels = node.metadata?.labels;
+    if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
+    for (let i = 0; i < n; i++) {
+      const c = constraints[i] as SpreadConstraint;
+      const m = counts[i] as Map<string, number>;
+      // Only domains of filtered nodes are tracked (never the hostname ones).
+      if (m.size === 0) continue;
+      const value = labelValue(labels, c.topologyKey) ?? '';
+      const current = m.get(value);
+      if (current === undefined) continue;
+      if (!matchNodeInclusionPolicies(c, pod, node, requiredNodeAffinity)) continue;
+      m.set(value, current + countPodsMatchSelector(nodeInfo.pods, c.selector, ns));
+    }
+  }
+  return { constraints, namespace: ns, ignoredNodes, topologyValueToPodCounts: counts, topologyNormalizingWeight: weights };
+}
+
+/** The error upstream returns when Score or NormalizeScore find no PreScore state. */
+export function missingPreScoreState(): Status {
+  return Status.error(new Error(`error reading "${PRE_SCORE_STATE_KEY.name}" from cycleState: not found`));
+}
+
+/**
+ * Upstream `Score`: `round(Σ cnt · weight + (maxSkew − 1))` over the constraints whose topology
+ * key the node has; hostname constraints count the node's own pods; ignored nodes score 0.
+ */
+export function scoreNode(s: PreScoreState, nodeInfo: NodeInfo): number {
+  if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(nodeInfo.name)) return 0;
+  const labels = nodeInfo.node.metadata?.labels;
+  let score = 0;
+  const constraints = s.constraints;
+  for (let i = 0; i < constraints.length; i++) {
+    const c = constraints[i] as SpreadConstraint;
+    const value = labelValue(labels, c.topologyKey);
+    if (value === undefined) continue;
+    const cnt =
+      c.topologyKey === LABEL_HOSTNAME
+        ? countPodsMatchSelector(nodeInfo.pods, c.selector, s.namespace)
+        : ((s.topologyValueToPodCounts[i] as Map<string, number>).get(value) ?? 0);
+    score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i] as number);
+  }
+  // Go's math.Round rounds halves away from zero; the score is never negative, where that is
+  // Math.round.
+  return Math.round(score);
+}
+
+/**
+ * Upstream `NormalizeScore`: over the nodes that are not ignored, `100 · (max + min − raw) / max`
+ * (integer division), or 100 for all when `max` is 0; ignored nodes get 0.
+ */
+export function normalizeScores(s: PreScoreState, scores: NodeScore[]): void {
+  let minScore = Number.MAX_SAFE_INTEGER;
+  let maxScore = 0;
+  const ignored = s.ignoredNodes;
+  for (const entry of scores) {
+    if (ignored.has(entry.name)) continue;
+    if (entry.score < minScore) minScore = entry.score;
+    if (entry.score > maxScore) maxScore = entry.score;
+  }
+  for (const entry of scores) {
+    if (ignored.has(entry.name)) {
+      entry.score = 0;
+      continue;
+    }
+    if (maxScore === 0) {
+      entry.score = MAX_NODE_SCORE;
+      continue;
+    }
+    entry.score = Math.trunc((MAX_NODE_SCORE * (maxScore + minScore - entry.score)) / maxScore);
+  }
+}
