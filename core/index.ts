@@ -44,3 +44,5 @@ export * from './api/manifests-validation.js';
 export * from './api/type-registry.js';
 export * from './api/validation-errors.js';
 export type { FieldValidationMode, ValidateOptions, ValidationResult } from './api/validation.js';
+// Storage model (etcd + API server storage).
+export * from './store/index.js';

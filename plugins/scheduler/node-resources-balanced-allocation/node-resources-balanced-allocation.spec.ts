@@ -2,14 +2,19 @@ import assert from 'node:assert/strict';
 import {
   ConfigError,
   CycleState,
+  EXTENSION_POINTS,
+  Framework,
   newNodeInfo,
   type Container,
+  type EnabledPlugin,
+  type ExtensionPoint,
   type NodeInfo,
   type NodeResourcesBalancedAllocationArgs,
   type Pod,
   type SchedulerPluginInstance,
   type Status,
 } from 'kubeprop';
+import { nodeResourcesFitPlugin } from '../node-resources-fit/node-resources-fit.js';
 import { balancedResourceScorer } from '../node-resources-fit/resource-allocation.js';
 import { NAME, nodeResourcesBalancedAllocationPlugin } from './node-resources-balanced-allocation.js';
 
@@ -188,5 +193,55 @@ describe('NodeResourcesBalancedAllocation', () => {
       assert.equal(p.score!(new CycleState(), pod([{ cpu: '250m', memory: '75' }]), nodeInfo(NODE)), 75);
       assert.equal(p.score!(new CycleState(), pod(), nodeInfo(NODE)), 0);
     });
+  });
+});
+
+describe('NodeResourcesBalancedAllocation with NodeResourcesFit in the framework runtime', () => {
+  function deepFreeze<T>(v: T): T {
+    if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+      Object.freeze(v);
+      for (const x of Object.values(v)) deepFreeze(x);
+    }
+    return v;
+  }
+
+  function framework(): Framework {
+    const fit = nodeResourcesFitPlugin.create(nodeResourcesFitPlugin.decodeArgs!(undefined, 'args'), undefined as never);
+    const balanced = instance();
+    const byPoint = {} as Record<ExtensionPoint, EnabledPlugin[]>;
+    for (const point of EXTENSION_POINTS) byPoint[point] = [];
+    byPoint.preFilter.push({ name: 'NodeResourcesFit', instance: fit, weight: 1 });
+    byPoint.filter.push({ name: 'NodeResourcesFit', instance: fit, weight: 1 });
+    byPoint.preScore.push({ name: 'NodeResourcesFit', instance: fit, weight: 1 }, { name: NAME, instance: balanced, weight: 1 });
+    byPoint.score.push({ name: 'NodeResourcesFit', instance: fit, weight: 1 }, { name: NAME, instance: balanced, weight: 1 });
+    return new Framework('default-scheduler', byPoint);
+  }
+
+  it('scores frozen inputs; a best-effort pod is scored by NodeResourcesFit only', () => {
+    const fw = framework();
+    const nodes = [nodeInfo({ cpu: '1000m', memory: '1Gi', pods: '10' }), nodeInfo({ cpu: '1000m', memory: '1Gi', pods: '1' }, [pod()])];
+    const incoming = deepFreeze(pod([{ cpu: '250m', memory: '256Mi' }]));
+    const state = new CycleState();
+    assert.equal(fw.runPreFilterPlugins(state, incoming, nodes).status.code, 'Success');
+    assert.equal(fw.runFilterPlugins(state, incoming, nodes[0]!).code, 'Success');
+    const rejected = fw.runFilterPlugins(state, incoming, nodes[1]!);
+    assert.deepEqual([rejected.code, rejected.plugin, rejected.reasons], ['Unschedulable', 'NodeResourcesFit', ['Too many pods']]);
+    assert.equal(fw.runPreScorePlugins(state, incoming, [nodes[0]!]).code, 'Success');
+    const { status, scores } = fw.runScorePlugins(state, incoming, [nodes[0]!]);
+    assert.equal(status.code, 'Success');
+    // Fit: cpu 75, memory 75 → 75. Balanced: 0.25 and 0.25 → 100.
+    assert.deepEqual([...scores[0]!.scores], [['NodeResourcesFit', 75], [NAME, 100]]);
+    assert.equal(scores[0]!.totalScore, 175);
+    assert.deepEqual(fw.pluginErrors, []);
+
+    const bestEffort = deepFreeze(pod());
+    const state2 = new CycleState();
+    fw.runPreFilterPlugins(state2, bestEffort, nodes);
+    assert.equal(fw.runPreScorePlugins(state2, bestEffort, [nodes[0]!]).code, 'Success');
+    assert.equal(state2.skipScorePlugins.has(NAME), true);
+    const second = fw.runScorePlugins(state2, bestEffort, [nodes[0]!]);
+    // Fit with the defaults: cpu (1000 − 100)·100/1000 = 90, memory (1Gi − 200Mi) → 80; 85.
+    assert.deepEqual([...second.scores[0]!.scores], [['NodeResourcesFit', 85]]);
+    assert.deepEqual(fw.pluginErrors, []);
   });
 });

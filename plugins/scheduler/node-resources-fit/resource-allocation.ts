@@ -103,6 +103,7 @@ export function leastResourceScorer(resources: readonly ResourceSpec[]): Resourc
       nodeScore += leastRequestedScore(requested[i] ?? 0, alloc) * w;
       weightSum += w;
     }
+    // `| 0` is Go's truncating integer division here: the quotient lies within 0..100.
     return weightSum === 0 ? 0 : (nodeScore / weightSum) | 0;
   };
 }

@@ -10,6 +10,7 @@ import {
   TAINT_EFFECT_NO_SCHEDULE,
   TAINT_NODE_UNSCHEDULABLE,
   tolerationsTolerateTaint,
+  type CycleState,
   type DeepReadonly,
   type KubeObject,
   type Node,
@@ -34,7 +35,7 @@ function toleratesUnschedulable(pod: DeepReadonly<Pod>): boolean {
 }
 
 /** Filter: `UnschedulableAndUnresolvable` on a cordoned node the pod does not tolerate. */
-function filter(_state: unknown, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): Status | undefined {
+function filter(_state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): Status | undefined {
   if (nodeInfo.node.spec?.unschedulable !== true) return undefined;
   return toleratesUnschedulable(pod) ? undefined : REJECTED;
 }

@@ -8,6 +8,7 @@
 import {
   RequiredNodeAffinity,
   Status,
+  matchesNothing,
   StateKey,
   type Cloneable,
   type DeepReadonly,
@@ -120,15 +121,18 @@ export function calPreFilterState(pod: DeepReadonly<Pod>, constraints: readonly 
   const ns = podNamespace(pod);
   const requiredNodeAffinity = RequiredNodeAffinity.fromPod(pod);
   const podLabels = pod.metadata?.labels;
-  const counts: Map<string, number>[] = [];
   const selfMatchNum: number[] = [];
+  // Per constraint: domain value -> index into `domainCounts` (one hash lookup per node).
+  const domainIndex: Map<string, number>[] = [];
+  const domainCounts: number[][] = [];
   // Constraints with the same selector (by its canonical string) share one count per node.
   const selectors: Selector[] = [];
   const selectorKeys: string[] = [];
   const slotOf: number[] = [];
   for (let i = 0; i < n; i++) {
     const c = constraints[i] as SpreadConstraint;
-    counts.push(new Map());
+    domainIndex.push(new Map());
+    domainCounts.push([]);
     selfMatchNum.push(c.selector.matches(podLabels) ? 1 : 0);
     const key = c.selector.toString();
     let slot = selectorKeys.indexOf(key);
@@ -139,18 +143,27 @@ export function calPreFilterState(pod: DeepReadonly<Pod>, constraints: readonly 
     }
     slotOf.push(slot);
   }
-  const slotCount = new Array<number>(selectors.length).fill(-1);
+  // Selectors that count no existing pod (empty or matching nothing) need no pod scan.
+  const slotCountsNothing = selectors.map((sel) => countPodsMatchSelector([], sel, ns) === 0 && (sel.isEmpty() || matchesNothing(sel)));
+  const slotCount = new Array<number>(selectors.length).fill(0);
+  const slotStamp = new Array<number>(selectors.length).fill(-1);
+  const values = new Array<string>(n).fill('');
   const affinityMatters = !requiredNodeAffinity.isEmpty;
 
-  for (let ni = 0; ni < nodes.length; ni++) {
+  nodes: for (let ni = 0; ni < nodes.length; ni++) {
     const nodeInfo = nodes[ni] as NodeInfo;
     const node = nodeInfo.node;
     const labels = node.metadata?.labels;
-    if (!nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
+    if (labels === undefined) continue;
+    // The node must have every topology key (upstream `nodeLabelsMatchSpreadConstraints`).
+    for (let i = 0; i < n; i++) {
+      const v: unknown = labels[(constraints[i] as SpreadConstraint).topologyKey];
+      if (typeof v !== 'string') continue nodes;
+      values[i] = v;
+    }
     // -1 unknown, 0 no, 1 yes: each policy is evaluated at most once per node.
     let affinityOk = affinityMatters ? -1 : 1;
     let taintsOk = -1;
-    slotCount.fill(-1);
     for (let i = 0; i < n; i++) {
       const c = constraints[i] as SpreadConstraint;
       if (c.nodeAffinityPolicy === 'Honor') {
@@ -162,26 +175,44 @@ export function calPreFilterState(pod: DeepReadonly<Pod>, constraints: readonly 
         if (taintsOk === 0) continue;
       }
       const slot = slotOf[i] as number;
-      let count = slotCount[slot] as number;
-      if (count < 0) {
-        count = countPodsMatchSelector(nodeInfo.pods, selectors[slot] as Selector, ns);
-        slotCount[slot] = count;
+      let count = 0;
+      if (!slotCountsNothing[slot]) {
+        if (slotStamp[slot] === ni) {
+          count = slotCount[slot] as number;
+        } else {
+          count = countPodsMatchSelector(nodeInfo.pods, selectors[slot] as Selector, ns);
+          slotCount[slot] = count;
+          slotStamp[slot] = ni;
+        }
       }
-      const value = labelValue(labels, c.topologyKey) as string;
-      const m = counts[i] as Map<string, number>;
-      m.set(value, (m.get(value) ?? 0) + count);
+      const value = values[i] as string;
+      const index = domainIndex[i] as Map<string, number>;
+      const dc = domainCounts[i] as number[];
+      const at = index.get(value);
+      if (at === undefined) {
+        index.set(value, dc.length);
+        dc.push(count);
+      } else {
+        dc[at] = (dc[at] as number) + count;
+      }
     }
   }
 
+  const counts: Map<string, number>[] = [];
   const minMatchNum: number[] = [];
   const domainsAtCount: Map<number, number>[] = [];
   for (let i = 0; i < n; i++) {
+    const dc = domainCounts[i] as number[];
+    const m = new Map<string, number>();
+    for (const [value, at] of domainIndex[i] as Map<string, number>) m.set(value, dc[at] as number);
     let min = NO_DOMAIN_MIN;
     const hist = new Map<number, number>();
-    for (const num of (counts[i] as Map<string, number>).values()) {
+    for (let k = 0; k < dc.length; k++) {
+      const num = dc[k] as number;
       hist.set(num, (hist.get(num) ?? 0) + 1);
       if (num < min) min = num;
     }
+    counts.push(m);
     minMatchNum.push(min);
     domainsAtCount.push(hist);
   }

@@ -1,0 +1,23 @@
+import { createTestHandle, type Node, type Pod, labelSelectorAsSelector } from 'kubeprop';
+const zones = ['moon-1', 'moon-2', 'moon-3'];
+const nodes: Node[] = Array.from({ length: 5000 }, (_, i) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: `n${i}`, labels: { 'kubernetes.io/hostname': `n${i}`, 'topology.kubernetes.io/zone': zones[i % 3]! } }, status: { allocatable: { cpu: '4', memory: '32Gi', pods: '110' } } }));
+const mk = (name: string, node: string | undefined): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: name, labels: { color: 'blue' } }, spec: { ...(node ? { nodeName: node } : {}), containers: [{ name: 'c', image: 'x' }] } });
+const existing = Array.from({ length: 5000 }, (_, i) => mk(`e${i}`, `n${(i * 7) % 5000}`));
+const handle = createTestHandle({ nodes, pods: existing });
+const all = handle.snapshot().list();
+const sel = labelSelectorAsSelector({ matchLabels: { color: 'blue' } });
+const key = 'topology.kubernetes.io/zone';
+function bench(name: string, f: () => number) { f(); const t0 = performance.now(); let x = 0; for (let i = 0; i < 500; i++) x += f(); console.log(name, ((performance.now() - t0) / 500).toFixed(3), 'ms', x); }
+bench('loop only', () => { let c = 0; for (let i = 0; i < all.length; i++) { if (all[i]!.node) c++; } return c; });
+bench('label read', () => { let c = 0; for (let i = 0; i < all.length; i++) { const l = all[i]!.node.metadata?.labels; if (l && typeof l[key] === 'string') c++; } return c; });
+bench('pods loop', () => { let c = 0; for (let i = 0; i < all.length; i++) { const ps = all[i]!.pods; for (let j = 0; j < ps.length; j++) { const m = ps[j]!.pod.metadata!; if (m.deletionTimestamp == null && m.namespace === 'default') c++; } } return c; });
+bench('pods match', () => { let c = 0; for (let i = 0; i < all.length; i++) { const ps = all[i]!.pods; for (let j = 0; j < ps.length; j++) { if (sel.matches(ps[j]!.pod.metadata!.labels)) c++; } } return c; });
+const m = new Map<string, number>();
+bench('map get', () => { let c = 0; for (let i = 0; i < all.length; i++) { const l = all[i]!.node.metadata!.labels!; const v = l[key]!; const x = m.get(v); if (x === undefined) m.set(v, 1); else c += x; } return c; });
+import { calPreFilterState } from './plugins/scheduler/pod-topology-spread/filtering.js';
+import { filterTopologySpreadConstraints } from './plugins/scheduler/pod-topology-spread/common.js';
+const pod = { ...mk('p', undefined), spec: { containers: [], topologySpreadConstraints: [{ maxSkew: 5, topologyKey: key, whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: { color: 'blue' } } }] } };
+const cs = filterTopologySpreadConstraints(pod.spec.topologySpreadConstraints, pod.metadata!.labels, 'DoNotSchedule');
+if (!cs.ok) throw new Error();
+bench('calPreFilterState', () => calPreFilterState(pod, cs.constraints, all).minMatchNum[0]!);
+bench('calPreFilterState', () => calPreFilterState(pod, cs.constraints, all).minMatchNum[0]!);
