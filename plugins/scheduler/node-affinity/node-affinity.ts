@@ -9,6 +9,7 @@ import {
   decodeNodeAffinityArgs,
   defineSchedulerPlugin,
   getRequiredNodeAffinity,
+  isStatusValue,
   MAX_NODE_SCORE,
   NodeSelectorMatcher,
   PreferredSchedulingTerms,
@@ -77,8 +78,9 @@ function nodeNamesFromRequiredTerms(pod: DeepReadonly<Pod>): Set<string> | undef
     for (const r of term.matchFields ?? []) {
       if (r.key !== OBJECT_NAME_FIELD || r.operator !== 'In') continue;
       // The requirements of a term are ANDed, so their name sets intersect.
-      const names = r.values ?? [];
-      inTerm = inTerm === undefined ? new Set(names) : new Set(names.filter((n) => inTerm!.has(n)));
+      const names = new Set(r.values ?? []);
+      if (inTerm !== undefined) for (const n of names) if (!inTerm.has(n)) names.delete(n);
+      inTerm = names;
     }
     // A term without a name requirement admits every node, and the terms are ORed.
     if (inTerm === undefined) return undefined;
@@ -105,7 +107,11 @@ function newNodeAffinity(args: NodeAffinityArgs | undefined): SchedulerPluginIns
     if (err !== undefined) throw new ConfigError(`parsing addedAffinity.preferredDuringSchedulingIgnoredDuringExecution: ${err}`);
   }
 
-  /** Whether the pod's required constraints match `node`; a parse error counts as a match (Queue). */
+  /**
+   * `Queue` when the added or updated node satisfies `addedAffinity` and the pod's required
+   * constraints and, for an update, did not before; a parse error in the pod's terms counts as
+   * `Queue`, as upstream treats a hint's error.
+   */
   function isSchedulableAfterNodeChange(
     pod: DeepReadonly<Pod>,
     oldObj: DeepReadonly<KubeObject> | undefined,
@@ -151,22 +157,22 @@ function newNodeAffinity(args: NodeAffinityArgs | undefined): SchedulerPluginIns
 
     preScore(state: CycleState, pod: DeepReadonly<Pod>): Status | undefined {
       const preferred = podPreferredTerms(pod);
-      if (preferred instanceof PreferredSchedulingTerms || preferred === undefined) {
-        if (preferred === undefined && addedPreferred === undefined) return Status.skip();
-        state.write(PRE_SCORE_KEY, { preferred });
-        return undefined;
-      }
-      return preferred;
+      if (isStatusValue(preferred)) return preferred;
+      if (preferred === undefined && addedPreferred === undefined) return Status.skip();
+      state.write(PRE_SCORE_KEY, { preferred });
+      return undefined;
     },
 
     score(state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): number | Status {
       const node = nodeInfo.node;
       let count = addedPreferred === undefined ? 0 : addedPreferred.score(node);
-      let preferred = state.read(PRE_SCORE_KEY)?.preferred;
-      if (!state.has(PRE_SCORE_KEY)) {
-        // Without PreScore the terms are compiled here, as upstream's fallback does.
+      const preScored = state.read(PRE_SCORE_KEY);
+      let preferred: PreferredSchedulingTerms | undefined;
+      if (preScored !== undefined) preferred = preScored.preferred;
+      else {
+        // Without PreScore (a profile may enable Score alone) the terms are compiled here.
         const compiled = podPreferredTerms(pod);
-        if (compiled !== undefined && !(compiled instanceof PreferredSchedulingTerms)) return compiled;
+        if (isStatusValue(compiled)) return compiled;
         preferred = compiled;
       }
       if (preferred !== undefined) count += preferred.score(node);

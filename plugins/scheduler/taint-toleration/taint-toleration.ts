@@ -34,6 +34,7 @@ export const NAME = 'TaintToleration';
 const PRE_SCORE_KEY = new StateKey<readonly DeepReadonly<Toleration>[]>(`PreScore${NAME}`);
 
 const REJECTED = Status.unschedulableAndUnresolvable(ERR_REASON_UNTOLERATED_TAINT);
+const NO_TAINTS: readonly DeepReadonly<Taint>[] = Object.freeze([]);
 
 function hasUntoleratedDoNotScheduleTaint(node: DeepReadonly<Node>, pod: DeepReadonly<Pod>): boolean {
   return findMatchingUntoleratedTaint(node.spec?.taints, pod.spec?.tolerations, doNotScheduleTaintsFilter) !== undefined;
@@ -63,7 +64,7 @@ function preScore(state: CycleState, pod: DeepReadonly<Pod>): undefined {
 function score(state: CycleState, _pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): number | Status {
   const tolerations = state.read(PRE_SCORE_KEY);
   if (tolerations === undefined) return Status.error(`failed to read "${PRE_SCORE_KEY.name}" from cycleState: not found`);
-  const taints: readonly DeepReadonly<Taint>[] = nodeInfo.node.spec?.taints ?? [];
+  const taints: readonly DeepReadonly<Taint>[] = nodeInfo.node.spec?.taints ?? NO_TAINTS;
   let untolerated = 0;
   for (let i = 0; i < taints.length; i++) {
     const taint = taints[i] as DeepReadonly<Taint>;
