@@ -15,9 +15,9 @@ bench('pods match', () => { let c = 0; for (let i = 0; i < all.length; i++) { co
 const m = new Map<string, number>();
 bench('map get', () => { let c = 0; for (let i = 0; i < all.length; i++) { const l = all[i]!.node.metadata!.labels!; const v = l[key]!; const x = m.get(v); if (x === undefined) m.set(v, 1); else c += x; } return c; });
 import { calPreFilterState } from './plugins/scheduler/pod-topology-spread/filtering.js';
-import { filterTopologySpreadConstraints } from './plugins/scheduler/pod-topology-spread/common.js';
+import { filterTopologySpreadConstraints, PodCountCache } from "./plugins/scheduler/pod-topology-spread/common.js"; const cache = new PodCountCache();
 const pod = { ...mk('p', undefined), spec: { containers: [], topologySpreadConstraints: [{ maxSkew: 5, topologyKey: key, whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: { color: 'blue' } } }] } };
 const cs = filterTopologySpreadConstraints(pod.spec.topologySpreadConstraints, pod.metadata!.labels, 'DoNotSchedule');
 if (!cs.ok) throw new Error();
-bench('calPreFilterState', () => calPreFilterState(pod, cs.constraints, all).minMatchNum[0]!);
-bench('calPreFilterState', () => calPreFilterState(pod, cs.constraints, all).minMatchNum[0]!);
+bench('calPreFilterState', () => calPreFilterState(pod, cs.constraints, all, cache).minMatchNum[0]!);
+bench('calPreFilterState', () => calPreFilterState(pod, cs.constraints, all, cache).minMatchNum[0]!);

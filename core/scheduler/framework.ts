@@ -45,6 +45,8 @@ export interface PreFilterOutcome {
   readonly nodeNames: ReadonlySet<string> | undefined;
   /** Plugins that rejected the pod (for the queue's requeue decisions). */
   readonly unschedulablePlugins: ReadonlySet<string>;
+  /** Plugins that returned a node set, sorted by name (upstream's `pluginsWithNodes`). */
+  readonly restrictingPlugins: readonly string[];
 }
 
 /** Per-node score breakdown: each plugin's normalized (unweighted) score and the weighted total. */
@@ -193,7 +195,7 @@ export class Framework {
       if (raw !== undefined && raw !== null && !isStatusValue(raw)) {
         const r = raw as { nodeNames?: unknown };
         if (!(r.nodeNames instanceof Set)) {
-          return { status: this.pluginFailure(p.name, 'PreFilter', `returned ${describe(raw)}: expected a Status or { nodeNames: Set }`), nodeNames: undefined, unschedulablePlugins };
+          return { status: this.pluginFailure(p.name, 'PreFilter', `returned ${describe(raw)}: expected a Status or { nodeNames: Set }`), nodeNames: undefined, unschedulablePlugins, restrictingPlugins: [] };
         }
         const set = r.nodeNames as ReadonlySet<string>;
         restrictingPlugins.push(p.name);
@@ -210,24 +212,28 @@ export class Framework {
           break;
         case 'UnschedulableAndUnresolvable':
           unschedulablePlugins.add(p.name);
-          return { status: Status.withPlugin(s, p.name), nodeNames: undefined, unschedulablePlugins };
+          return { status: Status.withPlugin(s, p.name), nodeNames: undefined, unschedulablePlugins, restrictingPlugins: [] };
         case 'Unschedulable':
           unschedulablePlugins.add(p.name);
           firstRejection ??= Status.withPlugin(s, p.name);
           break;
         default: {
           const msg = `running PreFilter plugin "${p.name}": ${statusMessage(s)}`;
-          return { status: Status.withPlugin({ ...Status.error(s.error ?? msg), reasons: [msg] }, p.name), nodeNames: undefined, unschedulablePlugins };
+          return { status: Status.withPlugin({ ...Status.error(s.error ?? msg), reasons: [msg] }, p.name), nodeNames: undefined, unschedulablePlugins, restrictingPlugins: [] };
         }
       }
     }
-    if (firstRejection) return { status: firstRejection, nodeNames: undefined, unschedulablePlugins };
+    const sorted = [...restrictingPlugins].sort();
+    if (firstRejection) return { status: firstRejection, nodeNames: undefined, unschedulablePlugins, restrictingPlugins: sorted };
     if (nodeNames !== undefined && nodeNames.size === 0) {
-      for (const n of restrictingPlugins) unschedulablePlugins.add(n);
-      const st = Status.unschedulableAndUnresolvable(`node(s) didn't satisfy plugin(s) [${restrictingPlugins.join(' ')}] simultaneously`);
-      return { status: restrictingPlugins.length === 1 ? Status.withPlugin(st, restrictingPlugins[0]!) : st, nodeNames, unschedulablePlugins };
+      for (const n of sorted) unschedulablePlugins.add(n);
+      const st =
+        sorted.length === 1
+          ? Status.withPlugin(Status.unschedulableAndUnresolvable(`node(s) didn't satisfy plugin ${sorted[0]!}`), sorted[0]!)
+          : Status.unschedulableAndUnresolvable(`node(s) didn't satisfy plugin(s) [${sorted.join(' ')}] simultaneously`);
+      return { status: st, nodeNames, unschedulablePlugins, restrictingPlugins: sorted };
     }
-    return { status: SUCCESS, nodeNames, unschedulablePlugins };
+    return { status: SUCCESS, nodeNames, unschedulablePlugins, restrictingPlugins: sorted };
   }
 
   /** Upstream `RunPreFilterExtensionAddPod`. */

@@ -771,7 +771,7 @@ export class Scheduler {
       const set = pre.nodeNames;
       nodes = allNodes.filter((n) => set.has(n.name));
       diagnosis.absentNodesStatus = Status.unschedulableAndUnresolvable(
-        `node(s) didn't satisfy plugin(s) [${[...pre.unschedulablePlugins].join(' ') || restrictingPluginsOf(fw)}]`,
+        `node(s) didn't satisfy plugin(s) [${pre.restrictingPlugins.join(' ')}]`,
       );
     }
     return this.findNodesThatPassFilters(profile, state, pod, diagnosis, nodes, allNodes.length, explain);
@@ -824,10 +824,6 @@ export class Scheduler {
     this.nextStartNodeIndex = (start + processed) % numAllNodes;
     return { kind: 'ok', nodes: feasible };
   }
-}
-
-function restrictingPluginsOf(fw: Framework): string {
-  return fw.plugins.preFilter.map((p) => p.name).join(' ');
 }
 
 function argsOnlyProfile(cfg: SchedulerProfileConfig): ResolvedProfile {

@@ -70,7 +70,7 @@ export interface FitRequest {
 
 interface FitPreFilterState extends FitRequest {
   /** Statuses by insufficiency code (see `insufficiencyCode`); filled lazily. */
-  readonly statusMemo: Map<number, ReturnType<typeof Status.unschedulable>>;
+  readonly statusMemo: Map<number, Status>;
 }
 
 const PRE_FILTER_STATE_KEY = new StateKey<FitPreFilterState>(PRE_FILTER_STATE_KEY_NAME);
@@ -208,7 +208,7 @@ export function fits(pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): InsufficientRe
 }
 
 /** Upstream's Filter status for a list of insufficiencies (undefined = fits). */
-export function fitStatus(list: readonly InsufficientResource[]): ReturnType<typeof Status.unschedulable> | undefined {
+export function fitStatus(list: readonly InsufficientResource[]): Status | undefined {
   if (list.length === 0) return undefined;
   const reasons = list.map((r) => r.reason);
   return list.some((r) => r.unresolvable) ? Status.unschedulableAndUnresolvable(...reasons) : Status.unschedulable(...reasons);
@@ -261,7 +261,7 @@ function insufficiencyCode(req: FitRequest, nodeInfo: NodeInfo): number {
 }
 
 /** The status a non-zero insufficiency code stands for. */
-function statusOfCode(req: FitRequest, code: number): ReturnType<typeof Status.unschedulable> {
+function statusOfCode(req: FitRequest, code: number): Status {
   const reasons: string[] = [];
   if (code & BIT_PODS) reasons.push('Too many pods');
   if (code & BIT_CPU) reasons.push('Insufficient cpu');

@@ -15,6 +15,7 @@ import {
   type DeepReadonly,
   type KubeObject,
   type Node,
+  type NodeInfo,
   type ObjectLister,
   type Pod,
   type PodInfo,
@@ -121,6 +122,65 @@ export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selec
     if (selector.matches(meta.labels)) count++;
   }
   return count;
+}
+
+/**
+ * The per-node counts of one `(namespace, selector)`, by position in a node list, reused across
+ * scheduling cycles while the NodeInfo at that position is the same object with the same
+ * `generation` (NodeInfos bump it on every pod or node change). A pure cache: results are exactly
+ * those of {@link countPodsMatchSelector}.
+ */
+export class SelectorCountMemo {
+  private readonly nodes: (NodeInfo | undefined)[] = [];
+  private readonly generations: number[] = [];
+  private readonly counts: number[] = [];
+
+  constructor(
+    readonly selector: Selector,
+    readonly namespace: string,
+  ) {}
+
+  /** Makes room for `n` positions (keeps the arrays packed). */
+  reserve(n: number): void {
+    while (this.nodes.length < n) {
+      this.nodes.push(undefined);
+      this.generations.push(-1);
+      this.counts.push(0);
+    }
+  }
+
+  /** The count for `nodeInfo`, at position `index` (< the reserved size) of the caller's list. */
+  count(index: number, nodeInfo: NodeInfo): number {
+    if (this.nodes[index] === nodeInfo && this.generations[index] === nodeInfo.generation) return this.counts[index] as number;
+    const c = countPodsMatchSelector(nodeInfo.pods, this.selector, this.namespace);
+    this.nodes[index] = nodeInfo;
+    this.generations[index] = nodeInfo.generation;
+    this.counts[index] = c;
+    return c;
+  }
+}
+
+/** A bounded set of {@link SelectorCountMemo}s, one per `(namespace, selector)`; oldest evicted first. */
+export class PodCountCache {
+  private readonly memos = new Map<string, SelectorCountMemo>();
+
+  constructor(private readonly max = 32) {}
+
+  /** The memo for `selector` in `namespace`, sized for `nodeCount` positions. */
+  memo(selector: Selector, namespace: string, nodeCount: number): SelectorCountMemo {
+    const key = `${namespace}\u0000${selector.toString()}`;
+    let m = this.memos.get(key);
+    if (m === undefined) {
+      if (this.memos.size >= this.max) {
+        const oldest = this.memos.keys().next();
+        if (oldest.done !== true) this.memos.delete(oldest.value);
+      }
+      m = new SelectorCountMemo(selector, namespace);
+      this.memos.set(key, m);
+    }
+    m.reserve(nodeCount);
+    return m;
+  }
 }
 
 /** Upstream `podLabelsMatchSpreadConstraints`: some constraint's selector matches `labels`. */

@@ -15,15 +15,15 @@ import {
   type Node,
   type NodeInfo,
   type Pod,
-  type Selector,
 } from 'kubeprop';
 import {
-  countPodsMatchSelector,
   hasUntoleratedTaint,
   labelValue,
   matchNodeInclusionPolicies,
   nodeLabelsMatchSpreadConstraints,
   podNamespace,
+  type PodCountCache,
+  type SelectorCountMemo,
   type SpreadConstraint,
 } from './common.js';
 
@@ -114,9 +114,15 @@ export class PreFilterState implements Cloneable<PreFilterState> {
 /**
  * Upstream `calPreFilterState`: counts, over every node in `nodes` that has all the constraints'
  * topology keys and passes each constraint's node inclusion policies, the selected pods per domain.
- * O(nodes + pods), no allocation per node.
+ * O(nodes + pods), no allocation per node; the per-node pod counts come from `cache`, so only the
+ * nodes that changed since an earlier cycle with the same selector are scanned again.
  */
-export function calPreFilterState(pod: DeepReadonly<Pod>, constraints: readonly SpreadConstraint[], nodes: readonly NodeInfo[]): PreFilterState {
+export function calPreFilterState(
+  pod: DeepReadonly<Pod>,
+  constraints: readonly SpreadConstraint[],
+  nodes: readonly NodeInfo[],
+  cache: PodCountCache,
+): PreFilterState {
   const n = constraints.length;
   const ns = podNamespace(pod);
   const requiredNodeAffinity = RequiredNodeAffinity.fromPod(pod);
@@ -125,28 +131,17 @@ export function calPreFilterState(pod: DeepReadonly<Pod>, constraints: readonly 
   // Per constraint: domain value -> index into `domainCounts` (one hash lookup per node).
   const domainIndex: Map<string, number>[] = [];
   const domainCounts: number[][] = [];
-  // Constraints with the same selector (by its canonical string) share one count per node.
-  const selectors: Selector[] = [];
-  const selectorKeys: string[] = [];
-  const slotOf: number[] = [];
+  const memos: SelectorCountMemo[] = [];
+  // Selectors that count no existing pod (empty, or matching nothing) need no pod scan.
+  const countsNothing: boolean[] = [];
   for (let i = 0; i < n; i++) {
     const c = constraints[i] as SpreadConstraint;
     domainIndex.push(new Map());
     domainCounts.push([]);
     selfMatchNum.push(c.selector.matches(podLabels) ? 1 : 0);
-    const key = c.selector.toString();
-    let slot = selectorKeys.indexOf(key);
-    if (slot < 0) {
-      slot = selectors.length;
-      selectors.push(c.selector);
-      selectorKeys.push(key);
-    }
-    slotOf.push(slot);
+    memos.push(cache.memo(c.selector, ns, nodes.length));
+    countsNothing.push(c.selector.isEmpty() || matchesNothing(c.selector));
   }
-  // Selectors that count no existing pod (empty or matching nothing) need no pod scan.
-  const slotCountsNothing = selectors.map((sel) => countPodsMatchSelector([], sel, ns) === 0 && (sel.isEmpty() || matchesNothing(sel)));
-  const slotCount = new Array<number>(selectors.length).fill(0);
-  const slotStamp = new Array<number>(selectors.length).fill(-1);
   const values = new Array<string>(n).fill('');
   const affinityMatters = !requiredNodeAffinity.isEmpty;
 
@@ -174,17 +169,7 @@ export function calPreFilterState(pod: DeepReadonly<Pod>, constraints: readonly 
         if (taintsOk < 0) taintsOk = hasUntoleratedTaint(pod, node) ? 0 : 1;
         if (taintsOk === 0) continue;
       }
-      const slot = slotOf[i] as number;
-      let count = 0;
-      if (!slotCountsNothing[slot]) {
-        if (slotStamp[slot] === ni) {
-          count = slotCount[slot] as number;
-        } else {
-          count = countPodsMatchSelector(nodeInfo.pods, selectors[slot] as Selector, ns);
-          slotCount[slot] = count;
-          slotStamp[slot] = ni;
-        }
-      }
+      const count = countsNothing[i] === true ? 0 : (memos[i] as SelectorCountMemo).count(ni, nodeInfo);
       const value = values[i] as string;
       const index = domainIndex[i] as Map<string, number>;
       const dc = domainCounts[i] as number[];

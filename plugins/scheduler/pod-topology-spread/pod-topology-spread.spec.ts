@@ -275,6 +275,27 @@ describe('PodTopologySpread', () => {
       assert.deepEqual(filterAll(e, pod, state), { n1: 'Success', n2: 'Success', n3: 'Success', n4: 'Success' });
     });
 
+    it('sees every change between cycles (pods bound or removed, node labels, node list order)', () => {
+      const e = env(fourNodes, fourPods);
+      const pod = mkPod('p', { labels: { foo: '' }, constraints: [tsc(1, ZONE, 'DoNotSchedule', FOO_EXISTS), tsc(1, HOST, 'DoNotSchedule', FOO_EXISTS)] });
+      const counts = (nodes?: readonly NodeInfo[]): Record<string, number>[] => {
+        const state = new CycleState();
+        assert.equal(code(e.pl.preFilter!(state, pod, nodes ?? e.handle.snapshot().list()) as StatusLike), 'Success');
+        return pfState(state).tpValueToMatchNum.map(sortedRecord);
+      };
+      assert.deepEqual(counts(), [{ a: 3, b: 1 }, { n1: 2, n2: 1, n3: 1, n4: 0 }]);
+      const added = mkPod('added', { labels: { foo: '' }, node: 'n4' });
+      e.handle.cache.addPod(added);
+      assert.deepEqual(counts(), [{ a: 3, b: 2 }, { n1: 2, n2: 1, n3: 1, n4: 1 }]);
+      e.handle.cache.removePod(fourPods[0]!);
+      e.handle.cache.updatePod(mkPod('added', { labels: { bar: '' }, node: 'n4' }));
+      assert.deepEqual(counts(), [{ a: 2, b: 1 }, { n1: 1, n2: 1, n3: 1, n4: 0 }]);
+      e.handle.cache.updateNode(mkNode('n2', { [ZONE]: 'b' }));
+      assert.deepEqual(counts(), [{ a: 1, b: 2 }, { n1: 1, n2: 1, n3: 1, n4: 0 }]);
+      assert.deepEqual(counts([...e.handle.snapshot().list()].reverse()), [{ a: 1, b: 2 }, { n1: 1, n2: 1, n3: 1, n4: 0 }]);
+      assert.deepEqual(counts(e.handle.snapshot().list().map((ni) => ni.clone())), [{ a: 1, b: 2 }, { n1: 1, n2: 1, n3: 1, n4: 0 }]);
+    });
+
     it('an invalid selector is an Error', () => {
       const e = env(fourNodes, fourPods);
       const bad = { matchExpressions: [{ key: 'foo', operator: 'In' as const, values: [] }] };

@@ -34,6 +34,7 @@ import {
   podNamespace,
   sameLabels,
   semanticDeepEqual,
+  PodCountCache,
   type ConstraintsResult,
   type SpreadConstraint,
   type UnsatisfiableAction,
@@ -81,6 +82,8 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
   const defaults: readonly DeepReadonly<TopologySpreadConstraint>[] = systemDefaulted
     ? SYSTEM_DEFAULT_TOPOLOGY_SPREAD_CONSTRAINTS
     : (args?.defaultConstraints ?? []);
+  // Per-node pod counts per (namespace, selector), reused across cycles while nodes are unchanged.
+  const countCache = new PodCountCache();
 
   /**
    * The pod's own constraints for `action`, or, when it has none, the default constraints for
@@ -186,7 +189,7 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
       const r = constraintsFor(pod, 'DoNotSchedule');
       if (!r.ok) return Status.error(new Error(`get constraints from pod: ${r.error}`));
       if (r.constraints.length === 0) return Status.skip();
-      state.write(PRE_FILTER_STATE_KEY, calPreFilterState(pod, r.constraints, nodes));
+      state.write(PRE_FILTER_STATE_KEY, calPreFilterState(pod, r.constraints, nodes, countCache));
       return undefined;
     },
 
@@ -221,7 +224,7 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
       // zone label still get hostname spreading.
       const own = pod.spec?.topologySpreadConstraints;
       const requireAllTopologies = (own !== undefined && own !== null && own.length > 0) || !systemDefaulted;
-      state.write(PRE_SCORE_STATE_KEY, calPreScoreState(pod, r.constraints, filteredNodes, allNodes, requireAllTopologies));
+      state.write(PRE_SCORE_STATE_KEY, calPreScoreState(pod, r.constraints, filteredNodes, allNodes, requireAllTopologies, countCache));
       return undefined;
     },
 

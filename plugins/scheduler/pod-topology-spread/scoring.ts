@@ -9,9 +9,11 @@ import {
   LABEL_HOSTNAME,
   countPodsMatchSelector,
   labelValue,
-  matchNodeInclusionPolicies,
+  hasUntoleratedTaint,
   nodeLabelsMatchSpreadConstraints,
   podNamespace,
+  type PodCountCache,
+  type SelectorCountMemo,
   type SpreadConstraint,
 } from './common.js';
 
@@ -64,6 +66,7 @@ export function calPreScoreState(
   filteredNodes: readonly NodeInfo[],
   allNodes: readonly NodeInfo[],
   requireAllTopologies: boolean,
+  cache: PodCountCache,
 ): PreScoreState {
   const n = constraints.length;
   const ignoredNodes = new Set<string>();
@@ -96,21 +99,54 @@ export function calPreScoreState(
 
   const ns = podNamespace(pod);
   const requiredNodeAffinity = RequiredNodeAffinity.fromPod(pod);
-  for (const nodeInfo of allNodes) {
+  const affinityMatters = !requiredNodeAffinity.isEmpty;
+  const memos = constraints.map((c) => cache.memo(c.selector, ns, allNodes.length));
+  // Per constraint: the tracked domains' running sums, reached through one hash lookup per node.
+  const domainIndex: Map<string, number>[] = [];
+  const sums: number[][] = [];
+  let tracked = false;
+  for (let i = 0; i < n; i++) {
+    const index = new Map<string, number>();
+    const sum: number[] = [];
+    for (const value of (counts[i] as Map<string, number>).keys()) {
+      index.set(value, sum.length);
+      sum.push(0);
+    }
+    if (sum.length > 0) tracked = true;
+    domainIndex.push(index);
+    sums.push(sum);
+  }
+  for (let ni = 0; tracked && ni < allNodes.length; ni++) {
+    const nodeInfo = allNodes[ni] as NodeInfo;
     const node = nodeInfo.node;
     const labels = node.metadata?.labels;
     if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
+    // -1 unknown, 0 no, 1 yes: each policy is evaluated at most once per node.
+    let affinityOk = affinityMatters ? -1 : 1;
+    let taintsOk = -1;
     for (let i = 0; i < n; i++) {
-      const c = constraints[i] as SpreadConstraint;
-      const m = counts[i] as Map<string, number>;
+      const index = domainIndex[i] as Map<string, number>;
       // Only domains of filtered nodes are tracked (never the hostname ones).
-      if (m.size === 0) continue;
-      const value = labelValue(labels, c.topologyKey) ?? '';
-      const current = m.get(value);
-      if (current === undefined) continue;
-      if (!matchNodeInclusionPolicies(c, pod, node, requiredNodeAffinity)) continue;
-      m.set(value, current + countPodsMatchSelector(nodeInfo.pods, c.selector, ns));
+      if (index.size === 0) continue;
+      const c = constraints[i] as SpreadConstraint;
+      const at = index.get(labelValue(labels, c.topologyKey) ?? '');
+      if (at === undefined) continue;
+      if (c.nodeAffinityPolicy === 'Honor') {
+        if (affinityOk < 0) affinityOk = requiredNodeAffinity.match(node) ? 1 : 0;
+        if (affinityOk === 0) continue;
+      }
+      if (c.nodeTaintsPolicy === 'Honor') {
+        if (taintsOk < 0) taintsOk = hasUntoleratedTaint(pod, node) ? 0 : 1;
+        if (taintsOk === 0) continue;
+      }
+      const sum = sums[i] as number[];
+      sum[at] = (sum[at] as number) + (memos[i] as SelectorCountMemo).count(ni, nodeInfo);
     }
+  }
+  for (let i = 0; i < n; i++) {
+    const sum = sums[i] as number[];
+    const m = counts[i] as Map<string, number>;
+    for (const [value, at] of domainIndex[i] as Map<string, number>) m.set(value, sum[at] as number);
   }
   return { constraints, namespace: ns, ignoredNodes, topologyValueToPodCounts: counts, topologyNormalizingWeight: weights };
 }
