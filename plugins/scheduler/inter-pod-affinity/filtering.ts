@@ -95,42 +95,111 @@ export function podMatchesAllAffinityTerms(terms: readonly AffinityTerm[], pod: 
 }
 
 /**
+ * The values of one topology key, interned to dense ids. Content-addressed (a value keeps its id),
+ * so the counts of states built at different times can share one table.
+ */
+class ValueTable {
+  readonly ids = new Map<string, number>();
+  readonly values: string[] = [];
+
+  intern(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.ids.set(value, id);
+    }
+    return id;
+  }
+}
+
+/**
+ * The value tables of a plugin instance, one per topology key, kept across scheduling cycles so
+ * that counting a pair costs a lookup of an already-known value rather than building a new map
+ * every cycle. Only ever grows; `compact` starts a key afresh once it holds far more values than
+ * the cluster has nodes (nodes came and went), which never changes any count.
+ */
+export class TopologyValueTables {
+  private readonly byKey = new Map<string, ValueTable>();
+
+  /** The table of `key` (created on first use). */
+  table(key: string): ValueTable {
+    let t = this.byKey.get(key);
+    if (t === undefined) {
+      t = new ValueTable();
+      this.byKey.set(key, t);
+    }
+    return t;
+  }
+
+  /**
+   * Replaces the table of every key holding more than `maxValues` values by an empty one. States
+   * already built keep the tables they reference, so they stay valid.
+   */
+  compact(maxValues: number): void {
+    for (const [key, t] of this.byKey) if (t.values.length > maxValues) this.byKey.set(key, new ValueTable());
+  }
+}
+
+const NO_COUNTS = new Int32Array(0);
+
+/**
  * Upstream `topologyToMatchedTermCount`: a count per topology pair (label key, label value). A pair
- * whose count returns to 0 is removed, as upstream deletes it, so `size` (the number of pairs) is
- * what upstream's `len(map)` is; counts may go negative while a what-if evaluation removes pods.
+ * whose count returns to 0 no longer counts as present, as upstream deletes it, so `size` (the
+ * number of pairs with a non-zero count) is upstream's `len(map)`; counts may go negative while a
+ * what-if evaluation removes pods. Stored per key as an array indexed by the value's id in a shared
+ * {@link TopologyValueTables}.
  */
 export class TopologyPairCounts {
-  private readonly byKey = new Map<string, Map<string, number>>();
+  private keys: string[] = [];
+  private tables: ValueTable[] = [];
+  private counts: Int32Array[] = [];
   private pairs = 0;
+
+  constructor(private readonly domains: TopologyValueTables = new TopologyValueTables()) {}
 
   /** The number of topology pairs with a non-zero count. */
   get size(): number {
     return this.pairs;
   }
 
-  /** The count of the pair (`key`, `value`); 0 when absent. */
-  get(key: string, value: string): number {
-    return this.byKey.get(key)?.get(value) ?? 0;
+  private slot(key: string): number {
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+    return -1;
   }
 
-  /** Adds `delta` to the pair (`key`, `value`), dropping it when it reaches 0. */
+  /** The count of the pair (`key`, `value`); 0 when absent. */
+  get(key: string, value: string): number {
+    const s = this.slot(key);
+    if (s < 0) return 0;
+    const id = (this.tables[s] as ValueTable).ids.get(value);
+    if (id === undefined) return 0;
+    return (this.counts[s] as Int32Array)[id] ?? 0;
+  }
+
+  /** Adds `delta` to the pair (`key`, `value`); a pair at 0 is absent. */
   add(key: string, value: string, delta: number): void {
-    let values = this.byKey.get(key);
-    const prev = values?.get(value) ?? 0;
+    if (delta === 0) return;
+    let s = this.slot(key);
+    if (s < 0) {
+      s = this.keys.length;
+      this.keys.push(key);
+      this.tables.push(this.domains.table(key));
+      this.counts.push(NO_COUNTS);
+    }
+    const id = (this.tables[s] as ValueTable).intern(value);
+    let c = this.counts[s] as Int32Array;
+    if (id >= c.length) {
+      const grown = new Int32Array(Math.max(id + 1, (this.tables[s] as ValueTable).values.length, c.length * 2));
+      grown.set(c);
+      this.counts[s] = c = grown;
+    }
+    const prev = c[id] as number;
     const next = prev + delta;
-    if (next === 0) {
-      if (prev === 0 || values === undefined) return;
-      values.delete(value);
-      this.pairs--;
-      if (values.size === 0) this.byKey.delete(key);
-      return;
-    }
-    if (values === undefined) {
-      values = new Map();
-      this.byKey.set(key, values);
-    }
-    values.set(value, next);
+    c[id] = next;
     if (prev === 0) this.pairs++;
+    else if (next === 0) this.pairs--;
   }
 
   /** Upstream `update`: adds `delta` to the node's pair for `key`, if the node has that label. */
@@ -145,60 +214,87 @@ export class TopologyPairCounts {
    */
   anyPositiveForNode(nodeLabels: LabelMap | undefined): boolean {
     if (this.pairs === 0 || nodeLabels === undefined) return false;
-    for (const [key, values] of this.byKey) {
-      const value = labelValue(nodeLabels, key);
-      if (value !== undefined && (values.get(value) ?? 0) > 0) return true;
+    for (let s = 0; s < this.keys.length; s++) {
+      const value = labelValue(nodeLabels, this.keys[s] as string);
+      if (value === undefined) continue;
+      const id = (this.tables[s] as ValueTable).ids.get(value);
+      if (id !== undefined && ((this.counts[s] as Int32Array)[id] ?? 0) > 0) return true;
     }
     return false;
   }
 
-  /** The pairs and counts, sorted by key then value (for tests and diagnostics). */
+  /** The pairs with a non-zero count, sorted by key then value (for tests and diagnostics). */
   entries(): [key: string, value: string, count: number][] {
     const out: [string, string, number][] = [];
-    for (const [key, values] of this.byKey) for (const [value, count] of values) out.push([key, value, count]);
+    for (let s = 0; s < this.keys.length; s++) {
+      const c = this.counts[s] as Int32Array;
+      const values = (this.tables[s] as ValueTable).values;
+      for (let id = 0; id < c.length; id++) if (c[id] !== 0) out.push([this.keys[s] as string, values[id] as string, c[id] as number]);
+    }
     out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
     return out;
   }
 
   clone(): TopologyPairCounts {
-    const c = new TopologyPairCounts();
-    for (const [key, values] of this.byKey) c.byKey.set(key, new Map(values));
+    const c = new TopologyPairCounts(this.domains);
+    c.keys = this.keys.slice();
+    c.tables = this.tables.slice();
+    c.counts = this.counts.map((a) => a.slice());
     c.pairs = this.pairs;
     return c;
   }
 }
 
 /**
+ * Upstream `AffinityTerm.Matches` (as `affinityTermMatches`), with the pod's namespace and labels
+ * read once by the caller: the pod's namespace is one of the term's, or the namespace's labels
+ * match the term's namespace selector; then the term's label selector matches the pod's labels.
+ */
+function termMatches(term: AffinityTerm, ns: string, podLabels: LabelMap | undefined, nsLabels: LabelMap | undefined): boolean {
+  if (!term.namespaces.has(ns) && !term.namespaceSelector.matches(nsLabels)) return false;
+  return term.selector.matches(podLabels);
+}
+
+/** A pod's own labels. */
+function podLabels(pod: DeepReadonly<Pod>): LabelMap | undefined {
+  return pod.metadata?.labels as LabelMap | undefined;
+}
+
+/**
  * Upstream `updateWithAntiAffinityTerms`: for each of `terms` (an existing pod's, matched with the
- * incoming pod's namespace labels, or the incoming pod's merged terms, matched without) that `pod`
- * matches, adds `delta` to the node's pair for the term's topology key.
+ * incoming pod's namespace labels, or the incoming pod's merged terms, matched without) that the
+ * pod (`ns`, `labels`) matches, adds `delta` to the node's pair for the term's topology key.
  */
 function updateWithAntiAffinityTerms(
   counts: TopologyPairCounts,
   terms: readonly AffinityTerm[],
-  pod: DeepReadonly<Pod>,
+  ns: string,
+  labels: LabelMap | undefined,
   nsLabels: LabelMap | undefined,
   nodeLabels: LabelMap | undefined,
   delta: number,
 ): void {
   for (let i = 0; i < terms.length; i++) {
     const t = terms[i] as AffinityTerm;
-    if (affinityTermMatches(t, pod, nsLabels)) counts.addForNode(nodeLabels, t.topologyKey, delta);
+    if (termMatches(t, ns, labels, nsLabels)) counts.addForNode(nodeLabels, t.topologyKey, delta);
   }
 }
 
 /**
- * Upstream `updateWithAffinityTerms`: if `pod` matches **all** the incoming pod's affinity terms,
- * adds `delta` to the node's pair of every term's topology key.
+ * Upstream `updateWithAffinityTerms`: if the pod (`ns`, `labels`) matches **all** the incoming
+ * pod's affinity terms (merged, so without namespace labels), adds `delta` to the node's pair of
+ * every term's topology key.
  */
 function updateWithAffinityTerms(
   counts: TopologyPairCounts,
   terms: readonly AffinityTerm[],
-  pod: DeepReadonly<Pod>,
+  ns: string,
+  labels: LabelMap | undefined,
   nodeLabels: LabelMap | undefined,
   delta: number,
 ): void {
-  if (!podMatchesAllAffinityTerms(terms, pod)) return;
+  if (terms.length === 0) return;
+  for (let i = 0; i < terms.length; i++) if (!termMatches(terms[i] as AffinityTerm, ns, labels, undefined)) return;
   for (let i = 0; i < terms.length; i++) counts.addForNode(nodeLabels, (terms[i] as AffinityTerm).topologyKey, delta);
 }
 
@@ -243,9 +339,19 @@ export class PreFilterState implements Cloneable<PreFilterState> {
    */
   updateWithPod(podInfo: PodInfo, nodeInfo: NodeInfo, multiplier: number): void {
     const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
-    updateWithAntiAffinityTerms(this.existingAntiAffinityCounts, podInfo.requiredAntiAffinityTerms, this.pod, this.namespaceLabels, nodeLabels, multiplier);
-    updateWithAffinityTerms(this.affinityCounts, this.requiredAffinityTerms, podInfo.pod, nodeLabels, multiplier);
-    updateWithAntiAffinityTerms(this.antiAffinityCounts, this.requiredAntiAffinityTerms, podInfo.pod, undefined, nodeLabels, multiplier);
+    const ns = podNamespace(podInfo.pod);
+    const labels = podLabels(podInfo.pod);
+    updateWithAntiAffinityTerms(
+      this.existingAntiAffinityCounts,
+      podInfo.requiredAntiAffinityTerms,
+      podNamespace(this.pod),
+      podLabels(this.pod),
+      this.namespaceLabels,
+      nodeLabels,
+      multiplier,
+    );
+    updateWithAffinityTerms(this.affinityCounts, this.requiredAffinityTerms, ns, labels, nodeLabels, multiplier);
+    updateWithAntiAffinityTerms(this.antiAffinityCounts, this.requiredAntiAffinityTerms, ns, labels, undefined, nodeLabels, multiplier);
   }
 }
 
@@ -261,14 +367,17 @@ export function existingAntiAffinityCounts(
   pod: DeepReadonly<Pod>,
   nsLabels: LabelMap | undefined,
   nodes: readonly NodeInfo[],
+  domains: TopologyValueTables = new TopologyValueTables(),
 ): TopologyPairCounts {
-  const counts = new TopologyPairCounts();
+  const counts = new TopologyPairCounts(domains);
+  const ns = podNamespace(pod);
+  const labels = podLabels(pod);
   for (let n = 0; n < nodes.length; n++) {
     const nodeInfo = nodes[n] as NodeInfo;
     const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
     const pods = nodeInfo.podsWithRequiredAntiAffinity;
     for (let p = 0; p < pods.length; p++) {
-      updateWithAntiAffinityTerms(counts, (pods[p] as PodInfo).requiredAntiAffinityTerms, pod, nsLabels, nodeLabels, 1);
+      updateWithAntiAffinityTerms(counts, (pods[p] as PodInfo).requiredAntiAffinityTerms, ns, labels, nsLabels, nodeLabels, 1);
     }
   }
   return counts;
@@ -284,18 +393,22 @@ export function incomingAffinityAntiAffinityCounts(
   affinityTerms: readonly AffinityTerm[],
   antiAffinityTerms: readonly AffinityTerm[],
   nodes: readonly NodeInfo[],
+  domains: TopologyValueTables = new TopologyValueTables(),
 ): { affinityCounts: TopologyPairCounts; antiAffinityCounts: TopologyPairCounts } {
-  const affinityCounts = new TopologyPairCounts();
-  const antiAffinityCounts = new TopologyPairCounts();
+  const affinityCounts = new TopologyPairCounts(domains);
+  const antiAffinityCounts = new TopologyPairCounts(domains);
   if (affinityTerms.length === 0 && antiAffinityTerms.length === 0) return { affinityCounts, antiAffinityCounts };
   for (let n = 0; n < nodes.length; n++) {
     const nodeInfo = nodes[n] as NodeInfo;
-    const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
     const pods = nodeInfo.pods;
+    if (pods.length === 0) continue;
+    const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
     for (let p = 0; p < pods.length; p++) {
       const existing = (pods[p] as PodInfo).pod;
-      updateWithAffinityTerms(affinityCounts, affinityTerms, existing, nodeLabels, 1);
-      updateWithAntiAffinityTerms(antiAffinityCounts, antiAffinityTerms, existing, undefined, nodeLabels, 1);
+      const ns = podNamespace(existing);
+      const labels = podLabels(existing);
+      updateWithAffinityTerms(affinityCounts, affinityTerms, ns, labels, nodeLabels, 1);
+      updateWithAntiAffinityTerms(antiAffinityCounts, antiAffinityTerms, ns, labels, undefined, nodeLabels, 1);
     }
   }
   return { affinityCounts, antiAffinityCounts };

@@ -44,6 +44,7 @@ import {
   satisfyExistingPodsAntiAffinity,
   satisfyPodAffinity,
   satisfyPodAntiAffinity,
+  TopologyValueTables,
 } from './filtering.js';
 import { normalizeInterPodAffinityScores, PRE_SCORE_STATE_KEY, processExistingPod, TopologyScoreBuilder, type IncomingPodScoring } from './scoring.js';
 
@@ -97,6 +98,8 @@ function anyTermMatches(terms: readonly AffinityTerm[], pod: DeepReadonly<Pod>, 
 function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): SchedulerPluginInstance {
   const hardPodAffinityWeight = args.hardPodAffinityWeight;
   const ignorePreferredTermsOfExistingPods = args.ignorePreferredTermsOfExistingPods;
+  // Topology values interned across cycles, so counting a pair is an array increment.
+  const domains = new TopologyValueTables();
 
   /**
    * PreFilter: parses the pod's terms (unrolling namespace selectors), then counts per topology
@@ -111,8 +114,10 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
     const affinityTerms = mergeTermsNamespaces(podInfo.requiredAffinityTerms, handle.objects);
     const antiAffinityTerms = mergeTermsNamespaces(podInfo.requiredAntiAffinityTerms, handle.objects);
     const nsLabels = namespaceLabels(handle.objects, podNamespace(pod));
-    const existing = existingAntiAffinityCounts(pod, nsLabels, handle.snapshot().havePodsWithRequiredAntiAffinityList());
-    const incoming = incomingAffinityAntiAffinityCounts(affinityTerms, antiAffinityTerms, nodes);
+    // A key's values are bounded by the nodes a cluster ever had; start afresh after much churn.
+    domains.compact(2 * nodes.length + 64);
+    const existing = existingAntiAffinityCounts(pod, nsLabels, handle.snapshot().havePodsWithRequiredAntiAffinityList(), domains);
+    const incoming = incomingAffinityAntiAffinityCounts(affinityTerms, antiAffinityTerms, nodes, domains);
     if (existing.size === 0 && affinityTerms.length === 0 && antiAffinityTerms.length === 0) return Status.skip();
     state.write(
       PRE_FILTER_STATE_KEY,
@@ -162,8 +167,10 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
     const builder = new TopologyScoreBuilder();
     for (let n = 0; n < nodes.length; n++) {
       const nodeInfo = nodes[n] as NodeInfo;
+      const nodeLabels = nodeLabelsOf(nodeInfo.node);
+      if (nodeLabels === undefined) continue;
       const pods = hasConstraints ? nodeInfo.pods : nodeInfo.podsWithAffinity;
-      for (let p = 0; p < pods.length; p++) processExistingPod(incoming, pods[p] as PodInfo, nodeInfo, builder);
+      for (let p = 0; p < pods.length; p++) processExistingPod(incoming, pods[p] as PodInfo, nodeLabels, builder);
     }
     if (builder.empty) return Status.skip();
     state.write(PRE_SCORE_STATE_KEY, { topologyScore: builder.build() });

@@ -143,27 +143,25 @@ export interface IncomingPodScoring {
  * the incoming pod's preferred affinity (+w) and anti-affinity (−w) terms the existing pod matches,
  * then the existing pod's required affinity terms (+hardPodAffinityWeight each), preferred affinity
  * (+w) and preferred anti-affinity (−w) terms the incoming pod matches (with its namespace labels).
- * A node without labels contributes nothing.
+ * The caller skips nodes without labels (upstream returns early for them; every term needs a
+ * label of the node anyway).
  */
 export function processExistingPod(
   incoming: IncomingPodScoring,
   existing: PodInfo,
-  nodeInfo: NodeInfo,
+  nodeLabels: LabelMap,
   out: TopologyScoreBuilder,
 ): void {
-  const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
-  // Upstream returns early for a node without labels; every term needs a label of the node anyway.
-  if (nodeLabels === undefined) return;
-  out.processTerms(incoming.preferredAffinityTerms, existing.pod, undefined, nodeLabels, 1);
-  out.processTerms(incoming.preferredAntiAffinityTerms, existing.pod, undefined, nodeLabels, -1);
+  if (incoming.preferredAffinityTerms.length > 0) out.processTerms(incoming.preferredAffinityTerms, existing.pod, undefined, nodeLabels, 1);
+  if (incoming.preferredAntiAffinityTerms.length > 0) out.processTerms(incoming.preferredAntiAffinityTerms, existing.pod, undefined, nodeLabels, -1);
+  const required = existing.requiredAffinityTerms;
   if (incoming.hardPodAffinityWeight > 0) {
-    const terms = existing.requiredAffinityTerms;
-    for (let i = 0; i < terms.length; i++) {
-      out.processTerm(terms[i] as AffinityTerm, incoming.hardPodAffinityWeight, incoming.pod, incoming.namespaceLabels, nodeLabels, 1);
+    for (let i = 0; i < required.length; i++) {
+      out.processTerm(required[i] as AffinityTerm, incoming.hardPodAffinityWeight, incoming.pod, incoming.namespaceLabels, nodeLabels, 1);
     }
   }
-  out.processTerms(existing.preferredAffinityTerms, incoming.pod, incoming.namespaceLabels, nodeLabels, 1);
-  out.processTerms(existing.preferredAntiAffinityTerms, incoming.pod, incoming.namespaceLabels, nodeLabels, -1);
+  if (existing.preferredAffinityTerms.length > 0) out.processTerms(existing.preferredAffinityTerms, incoming.pod, incoming.namespaceLabels, nodeLabels, 1);
+  if (existing.preferredAntiAffinityTerms.length > 0) out.processTerms(existing.preferredAntiAffinityTerms, incoming.pod, incoming.namespaceLabels, nodeLabels, -1);
 }
 
 /**

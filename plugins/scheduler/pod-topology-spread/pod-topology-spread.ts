@@ -53,8 +53,7 @@ export { ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH } fro
 /** The upstream plugin name. */
 export const NAME = 'PodTopologySpread';
 
-/** A pod's constraints for one action, or the error text upstream would wrap into its status. */
-type Resolved = { readonly ok: true; readonly constraints: readonly SpreadConstraint[] } | { readonly ok: false; readonly error: string };
+const NO_CONSTRAINTS: ConstraintsResult = Object.freeze({ ok: true, constraints: Object.freeze([]) as readonly SpreadConstraint[] });
 
 /**
  * Upstream `involvedInTopologySpreading`: the changed pod is the pending pod itself, or a bound pod
@@ -89,19 +88,16 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
    * The pod's own constraints for `action`, or, when it has none, the default constraints for
    * `action` with the selector deduced from its Services and controller.
    */
-  function constraintsFor(pod: DeepReadonly<Pod>, action: UnsatisfiableAction): Resolved {
+  function constraintsFor(pod: DeepReadonly<Pod>, action: UnsatisfiableAction): ConstraintsResult {
     const kind = action === 'DoNotSchedule' ? 'hard' : 'soft';
     const own = pod.spec?.topologySpreadConstraints;
-    let r: ConstraintsResult;
     if (own !== undefined && own !== null && own.length > 0) {
-      r = filterTopologySpreadConstraints(own, pod.metadata?.labels, action);
-      if (!r.ok) return { ok: false, error: `obtaining pod's ${kind} topology spread constraints: ${r.error}` };
-    } else {
-      if (defaults.length === 0) return { ok: true, constraints: [] };
-      r = buildDefaultConstraints(pod, defaults, action, handle.objects);
-      if (!r.ok) return { ok: false, error: `setting default ${kind} topology spread constraints: ${r.error}` };
+      const r = filterTopologySpreadConstraints(own, pod.metadata?.labels, action);
+      return r.ok ? r : { ok: false, error: `obtaining pod's ${kind} topology spread constraints: ${r.error}` };
     }
-    return r;
+    if (defaults.length === 0) return NO_CONSTRAINTS;
+    const r = buildDefaultConstraints(pod, defaults, action, handle.objects);
+    return r.ok ? r : { ok: false, error: `setting default ${kind} topology spread constraints: ${r.error}` };
   }
 
   /** Upstream `isSchedulableAfterPodChange`. */

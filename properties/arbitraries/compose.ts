@@ -1,0 +1,46 @@
+/**
+ * Helpers shared by the arbitraries: optional fields that shrink away, and objects without
+ * `undefined`-valued keys (manifests never carry them, and `exactOptionalPropertyTypes` forbids
+ * them).
+ */
+import fc from 'fast-check';
+
+/**
+ * An optional value: present `presentPercent` % of the time, absent otherwise. Absence is what it
+ * shrinks to, so counterexamples keep only the fields that matter.
+ */
+export function optional<T>(arb: fc.Arbitrary<T>, presentPercent = 50): fc.Arbitrary<T | undefined> {
+  if (presentPercent <= 0) return fc.constant(undefined);
+  if (presentPercent >= 100) return arb;
+  return fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: fc.constant(undefined), weight: 100 - presentPercent },
+    { arbitrary: arb, weight: presentPercent },
+  );
+}
+
+/** Removes `undefined`-valued keys and keys holding empty arrays or objects when `dropEmpty`. */
+export function compact<T extends object>(o: T, dropEmpty = false): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    if (dropEmpty && Array.isArray(v) && v.length === 0) continue;
+    if (dropEmpty && v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return out as T;
+}
+
+/** An inclusive integer range, validated once so that constraint mistakes fail fast and clearly. */
+export function range(what: string, min: number, max: number): { readonly min: number; readonly max: number } {
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min < 0 || min > max) {
+    throw new RangeError(`${what}: expected integers 0 <= min <= max, got min=${min} max=${max}`);
+  }
+  return { min, max };
+}
+
+/** A non-empty vocabulary, checked once. */
+export function vocabulary<T>(what: string, values: readonly T[]): readonly T[] {
+  if (values.length === 0) throw new RangeError(`${what}: the vocabulary must not be empty`);
+  return values;
+}
