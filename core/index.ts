@@ -46,3 +46,5 @@ export * from './api/validation-errors.js';
 export type { FieldValidationMode, ValidateOptions, ValidationResult } from './api/validation.js';
 // Storage model (etcd + API server storage).
 export * from './store/index.js';
+// Preemption (the evaluator behind DefaultPreemption, reusable by custom PostFilter plugins).
+export * from './scheduler/preemption.js';

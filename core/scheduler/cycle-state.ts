@@ -25,13 +25,38 @@ function isCloneable(v: unknown): v is Cloneable<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { clone?: unknown }).clone === 'function';
 }
 
+/**
+ * A `Set` that counts its changes, so the framework can work out the plugins to run once per cycle
+ * and notice when the set changed, instead of looking every plugin up for every node.
+ */
+export class ChangeCountingSet<T> extends Set<T> {
+  /** Bumped by every `add`, `delete` and `clear`. */
+  changes = 0;
+
+  override add(value: T): this {
+    // `Set`'s constructor calls `add` before the field initializer has run.
+    this.changes = (this.changes ?? 0) + 1;
+    return super.add(value);
+  }
+
+  override delete(value: T): boolean {
+    this.changes++;
+    return super.delete(value);
+  }
+
+  override clear(): void {
+    this.changes++;
+    super.clear();
+  }
+}
+
 /** The state of one scheduling cycle. Not shared across cycles. */
 export class CycleState {
   private readonly data = new Map<StateKey<unknown>, unknown>();
   /** Plugins whose Filter is skipped this cycle (their PreFilter returned Skip). */
-  readonly skipFilterPlugins = new Set<string>();
+  readonly skipFilterPlugins: Set<string> = new ChangeCountingSet<string>();
   /** Plugins whose Score is skipped this cycle (their PreScore returned Skip). */
-  readonly skipScorePlugins = new Set<string>();
+  readonly skipScorePlugins: Set<string> = new ChangeCountingSet<string>();
 
   /** The value stored under `key`, or `undefined`. */
   read<T>(key: StateKey<T>): T | undefined {

@@ -12,7 +12,7 @@
 import type { DeepReadonly, Pod } from '../api/types.js';
 import { PluginError } from '../errors.js';
 import type { ClusterEventWithHint } from './cluster-event.js';
-import { CycleState } from './cycle-state.js';
+import { ChangeCountingSet, CycleState } from './cycle-state.js';
 import type { NodeInfo, PodInfo } from './node-info.js';
 import {
   MAX_NODE_SCORE,
@@ -155,7 +155,14 @@ export class Framework {
   queueSortLess(a: QueuedPodInfo, b: QueuedPodInfo): boolean {
     const p = this.plugins.queueSort[0];
     if (!p) return false;
-    const out = this.guard(p.name, 'QueueSort', undefined, () => p.instance.less!(a, b));
+    // Inline guard: the queue's heap calls this for every comparison.
+    let out: unknown;
+    try {
+      out = p.instance.less!(a, b);
+    } catch (err) {
+      this.pluginFailure(p.name, 'QueueSort', err instanceof Error ? err.message : `threw ${describe(err)}`, err);
+      return false;
+    }
     if (typeof out === 'boolean') return out;
     if (!isStatusValue(out)) this.pluginFailure(p.name, 'QueueSort', `returned ${describe(out)} where a boolean was expected`);
     return false;
@@ -261,14 +268,34 @@ export class Framework {
   }
 
   /**
+   * The Filter plugins to run in `state`'s cycle: those whose PreFilter did not return Skip. Worked
+   * out once per cycle (and again only if the skip set changes), because the filter loop runs for
+   * every node.
+   */
+  private activeFilterPlugins(state: CycleState): readonly EnabledPlugin[] {
+    const skip = state.skipFilterPlugins;
+    if (skip.size === 0) return this.plugins.filter;
+    const changes = skip instanceof ChangeCountingSet ? skip.changes : -1;
+    if (state === this.filterListState && changes >= 0 && changes === this.filterListChanges) return this.filterList;
+    const list = this.plugins.filter.filter((p) => !skip.has(p.name));
+    this.filterListState = state;
+    this.filterListChanges = changes;
+    this.filterList = list;
+    return list;
+  }
+
+  private filterListState: CycleState | undefined;
+  private filterListChanges = -1;
+  private filterList: readonly EnabledPlugin[] = [];
+
+  /**
    * Upstream `RunFilterPlugins`: plugins in order, stopping at the first non-Success; codes other
    * than the rejections become Error.
    */
   runFilterPlugins(state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): Status {
-    const filters = this.plugins.filter;
+    const filters = this.activeFilterPlugins(state);
     for (let i = 0; i < filters.length; i++) {
       const p = filters[i]!;
-      if (state.skipFilterPlugins.size > 0 && state.skipFilterPlugins.has(p.name)) continue;
       let raw: StatusLike | Status;
       const gen = nodeInfo.generation;
       try {
@@ -279,14 +306,20 @@ export class Framework {
       if (nodeInfo.generation !== gen) return this.pluginFailure(p.name, 'Filter', `mutated its inputs: NodeInfo ${nodeInfo.name} changed during the call`);
       if (raw === undefined || raw === null) continue;
       if (raw.code === 'Success' && isStatusValue(raw)) continue;
-      const s = this.checkStatus(p.name, 'Filter', raw, ['Success', 'Error', 'Unschedulable', 'UnschedulableAndUnresolvable', 'Wait', 'Skip', 'Pending']);
-      if (s.code === 'Success') continue;
-      if (s.code === 'Unschedulable' || s.code === 'UnschedulableAndUnresolvable') return Status.withPlugin(s, p.name);
-      if (s.code === 'Error' && s.error instanceof PluginError) return s;
-      const msg = `running "${p.name}" filter plugin: ${statusMessage(s)}`;
-      return Status.withPlugin({ ...Status.error(s.error ?? msg), reasons: [msg] }, p.name);
+      const s = this.filterStatus(p.name, raw);
+      if (s !== undefined) return s;
     }
     return SUCCESS;
+  }
+
+  /** What a Filter plugin's non-Success return stands for (undefined: it was a Success after all). */
+  private filterStatus(plugin: string, raw: unknown): Status | undefined {
+    const s = this.checkStatus(plugin, 'Filter', raw, ['Success', 'Error', 'Unschedulable', 'UnschedulableAndUnresolvable', 'Wait', 'Skip', 'Pending']);
+    if (s.code === 'Success') return undefined;
+    if (s.code === 'Unschedulable' || s.code === 'UnschedulableAndUnresolvable') return Status.withPlugin(s, plugin);
+    if (s.code === 'Error' && s.error instanceof PluginError) return s;
+    const msg = `running "${plugin}" filter plugin: ${statusMessage(s)}`;
+    return Status.withPlugin({ ...Status.error(s.error ?? msg), reasons: [msg] }, plugin);
   }
 
   /**
@@ -363,61 +396,109 @@ export class Framework {
    * check (0..100) per plugin, then weight × score summed into `totalScore`.
    */
   runScorePlugins(state: CycleState, pod: DeepReadonly<Pod>, nodes: readonly NodeInfo[]): { status: Status; scores: NodePluginScores[] } {
-    const result: NodePluginScores[] = nodes.map((n) => ({ name: n.name, scores: new Map(), totalScore: 0 }));
+    const breakdown: Map<string, number>[] = nodes.map(() => new Map());
+    const { status, totals } = this.scoreNodes(state, pod, nodes, breakdown);
+    const scores: NodePluginScores[] = nodes.map((n, i) => ({ name: n.name, scores: breakdown[i]!, totalScore: totals[i]! }));
+    return { status, scores };
+  }
+
+  /**
+   * `runScorePlugins` without the per-node breakdown unless `breakdown` is given (one map per
+   * node, filled with each plugin's normalized score): the weighted total of each node, in `nodes`
+   * order. The scheduler's hot path; a plugin without NormalizeScore never sees a `NodeScore` list,
+   * so its scores go straight into a scratch array.
+   */
+  scoreNodes(
+    state: CycleState,
+    pod: DeepReadonly<Pod>,
+    nodes: readonly NodeInfo[],
+    breakdown?: readonly Map<string, number>[],
+  ): { status: Status; totals: Float64Array } {
+    const n = nodes.length;
+    const totals = new Float64Array(n);
+    const skip = state.skipScorePlugins;
+    let scratch: Float64Array | undefined;
     for (const p of this.plugins.score) {
-      if (state.skipScorePlugins.size > 0 && state.skipScorePlugins.has(p.name)) continue;
-      const list: NodeScore[] = new Array(nodes.length);
-      for (let i = 0; i < nodes.length; i++) {
+      if (skip.size > 0 && skip.has(p.name)) continue;
+      const normalize = p.instance.normalizeScore !== undefined;
+      // With NormalizeScore the plugin gets a NodeScore list; otherwise the raw scores are kept
+      // in the scratch array and checked there.
+      const list: NodeScore[] | undefined = normalize ? new Array<NodeScore>(n) : undefined;
+      const raws = normalize ? undefined : (scratch ??= new Float64Array(n));
+      // The first out-of-range score, reported once every node was scored (as after NormalizeScore).
+      let firstInvalid = -1;
+      for (let i = 0; i < n; i++) {
         const ni = nodes[i]!;
         const gen = ni.generation;
         let raw: number | Status;
         try {
           raw = p.instance.score!(state, pod, ni);
         } catch (err) {
-          return { status: this.pluginFailure(p.name, 'Score', err instanceof Error ? err.message : `threw ${describe(err)}`, err), scores: result };
+          return { status: this.pluginFailure(p.name, 'Score', err instanceof Error ? err.message : `threw ${describe(err)}`, err), totals };
         }
-        if (ni.generation !== gen) return { status: this.pluginFailure(p.name, 'Score', `mutated its inputs: NodeInfo ${ni.name} changed during the call`), scores: result };
-        if (typeof raw !== 'number') {
-          if (isStatusValue(raw) && raw.code !== 'Success') {
-            if (raw.error instanceof PluginError) return { status: raw, scores: result };
-            return { status: Status.withPlugin(Status.error(`running Score plugin "${p.name}": ${statusMessage(raw)}`), p.name), scores: result };
-          }
-          return { status: this.pluginFailure(p.name, 'Score', `returned ${describe(raw)} for node ${ni.name}: expected a number`), scores: result };
+        if (ni.generation !== gen) return { status: this.pluginFailure(p.name, 'Score', `mutated its inputs: NodeInfo ${ni.name} changed during the call`), totals };
+        if (typeof raw !== 'number') return { status: this.scoreReturnFailure(p.name, raw, ni.name), totals };
+        if (!Number.isFinite(raw)) return { status: this.pluginFailure(p.name, 'Score', `returned ${raw} for node ${ni.name}: scores must be finite integers`), totals };
+        const score = Math.trunc(raw);
+        if (list !== undefined) list[i] = { name: ni.name, score };
+        else {
+          raws![i] = score;
+          if (firstInvalid < 0 && (score > MAX_NODE_SCORE || score < MIN_NODE_SCORE)) firstInvalid = i;
         }
-        if (!Number.isFinite(raw)) return { status: this.pluginFailure(p.name, 'Score', `returned ${raw} for node ${ni.name}: scores must be finite integers`), scores: result };
-        list[i] = { name: ni.name, score: Math.trunc(raw) };
       }
-      if (p.instance.normalizeScore) {
-        const before = list.map((s) => s.name);
+      if (list !== undefined) {
         const raw = this.guard(p.name, 'NormalizeScore', undefined, () => p.instance.normalizeScore!(state, pod, list));
         const s = this.checkStatus(p.name, 'NormalizeScore', raw, ['Success', 'Error']);
         if (s.code !== 'Success') {
-          if (s.error instanceof PluginError) return { status: s, scores: result };
-          return { status: Status.withPlugin(Status.error(`running Normalize on Score plugin "${p.name}": ${statusMessage(s)}`), p.name), scores: result };
+          if (s.error instanceof PluginError) return { status: s, totals };
+          return { status: Status.withPlugin(Status.error(`running Normalize on Score plugin "${p.name}": ${statusMessage(s)}`), p.name), totals };
         }
-        if (list.length !== before.length || list.some((s2, i) => s2 === undefined || s2.name !== before[i])) {
-          return { status: this.pluginFailure(p.name, 'NormalizeScore', 'reordered, added or removed entries of the score list; only `score` may change'), scores: result };
+        if (list.length !== n) return { status: this.reorderedScores(p.name), totals };
+        for (let i = 0; i < n; i++) {
+          const e = list[i];
+          if (e === undefined || e.name !== nodes[i]!.name) return { status: this.reorderedScores(p.name), totals };
         }
-      }
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i]!;
-        if (typeof s.score !== 'number' || !Number.isFinite(s.score) || s.score > MAX_NODE_SCORE || s.score < MIN_NODE_SCORE) {
-          return {
-            status: this.pluginFailure(
-              p.name,
-              p.instance.normalizeScore ? 'NormalizeScore' : 'Score',
-              `returns an invalid score ${String(s.score)} for node ${s.name}, it should be in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`,
-            ),
-            scores: result,
-          };
+        for (let i = 0; i < n; i++) {
+          const v = list[i]!.score;
+          if (typeof v !== 'number' || !Number.isFinite(v) || v > MAX_NODE_SCORE || v < MIN_NODE_SCORE) {
+            return { status: this.invalidScore(p, v, list[i]!.name), totals };
+          }
         }
-        const score = Math.trunc(s.score);
-        const r = result[i]!;
-        r.scores.set(p.name, score);
-        r.totalScore += score * p.weight;
+        for (let i = 0; i < n; i++) {
+          const v = Math.trunc(list[i]!.score);
+          breakdown?.[i]!.set(p.name, v);
+          totals[i]! += v * p.weight;
+        }
+      } else {
+        if (firstInvalid >= 0) return { status: this.invalidScore(p, raws![firstInvalid]!, nodes[firstInvalid]!.name), totals };
+        for (let i = 0; i < n; i++) {
+          const v = raws![i]!;
+          breakdown?.[i]!.set(p.name, v);
+          totals[i]! += v * p.weight;
+        }
       }
     }
-    return { status: SUCCESS, scores: result };
+    return { status: SUCCESS, totals };
+  }
+
+  private scoreReturnFailure(plugin: string, raw: unknown, nodeName: string): Status {
+    if (isStatusValue(raw) && raw.code !== 'Success') {
+      if (raw.error instanceof PluginError) return raw;
+      return Status.withPlugin(Status.error(`running Score plugin "${plugin}": ${statusMessage(raw)}`), plugin);
+    }
+    return this.pluginFailure(plugin, 'Score', `returned ${describe(raw)} for node ${nodeName}: expected a number`);
+  }
+
+  private reorderedScores(plugin: string): Status {
+    return this.pluginFailure(plugin, 'NormalizeScore', 'reordered, added or removed entries of the score list; only `score` may change');
+  }
+
+  private invalidScore(p: EnabledPlugin, score: unknown, nodeName: string): Status {
+    return this.pluginFailure(
+      p.name,
+      p.instance.normalizeScore ? 'NormalizeScore' : 'Score',
+      `returns an invalid score ${String(score)} for node ${nodeName}, it should be in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`,
+    );
   }
 
   /** Upstream `RunReservePluginsReserve`: the first failure stops. */

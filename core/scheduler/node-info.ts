@@ -131,6 +131,49 @@ export function newPodInfo(pod: DeepReadonly<Pod>): PodInfo {
   }
 }
 
+/**
+ * Whether `newPodInfo(b)` would compute what `newPodInfo(a)` computed: every field it reads is the
+ * same object (or value) in both pods. Pods are immutable values here, so a new version of a pod
+ * (bound, nominated, with a condition added) usually shares these fields with the old one.
+ */
+function samePodInfoInputs(a: DeepReadonly<Pod>, b: DeepReadonly<Pod>): boolean {
+  if (a === b) return true;
+  const sa = a.spec;
+  const sb = b.spec;
+  if (sa === undefined || sb === undefined) return false;
+  if (
+    sa.containers !== sb.containers ||
+    sa.initContainers !== sb.initContainers ||
+    sa.overhead !== sb.overhead ||
+    sa.resources !== sb.resources ||
+    sa.affinity !== sb.affinity ||
+    a.metadata?.namespace !== b.metadata?.namespace
+  ) {
+    return false;
+  }
+  const ta = a.status;
+  const tb = b.status;
+  if (ta === tb) return true;
+  const statusesA = ta?.containerStatuses;
+  const initStatusesA = ta?.initContainerStatuses;
+  if (statusesA !== tb?.containerStatuses || initStatusesA !== tb?.initContainerStatuses) return false;
+  // The conditions (a pending resize) matter only when some container status carries resources.
+  if ((statusesA === undefined || statusesA.length === 0) && (initStatusesA === undefined || initStatusesA.length === 0)) return true;
+  return ta?.conditions === tb?.conditions;
+}
+
+/**
+ * The `PodInfo` of `pod`, reusing `previous` (the PodInfo of an earlier version of the same pod)
+ * when nothing `newPodInfo` reads has changed, which saves re-aggregating the requests and
+ * re-parsing the affinity terms on every bind or status update.
+ */
+export function podInfoFor(pod: DeepReadonly<Pod>, previous: PodInfo | undefined): PodInfo {
+  if (previous === undefined) return newPodInfo(pod);
+  if (previous.pod === pod) return previous;
+  if (!samePodInfoInputs(previous.pod, pod)) return newPodInfo(pod);
+  return { ...previous, pod };
+}
+
 /** Upstream `ImageStateSummary`: an image's size and how many nodes have it. */
 export interface ImageStateSummary {
   readonly sizeBytes: number;

@@ -11,7 +11,7 @@
  * changed since the last cycle.
  */
 import type { DeepReadonly, Node, Pod } from '../api/types.js';
-import { MutableNodeInfo, newPodInfo, type ImageStateSummary, type NodeInfo, type PodInfo } from './node-info.js';
+import { MutableNodeInfo, podInfoFor, type ImageStateSummary, type NodeInfo, type PodInfo } from './node-info.js';
 import type { NodeInfoLister } from './plugin.js';
 
 /** Upstream `utilnode.GetZoneKey`: region and zone labels joined (empty when neither is set). */
@@ -191,7 +191,7 @@ export class SchedulerCache implements NodeInfoLister {
   assumePod(pod: DeepReadonly<Pod>, nodeName: string, podInfo?: PodInfo): void {
     const uid = pod.metadata?.uid ?? '';
     if (this.pods.has(uid)) return;
-    const pi = podInfo && podInfo.pod === pod ? podInfo : newPodInfo(pod);
+    const pi = podInfoFor(pod, podInfo);
     this.pods.set(uid, { podInfo: pi, nodeName, assumed: true, bindingFinished: false });
     this.attach(nodeName, pi);
     this.changed(false);
@@ -222,7 +222,7 @@ export class SchedulerCache implements NodeInfoLister {
       // The informer confirms an assumed pod, possibly on another node than assumed.
       this.detach(st.nodeName, st.podInfo.pod);
     }
-    const pi = newPodInfo(pod);
+    const pi = podInfoFor(pod, st?.podInfo);
     this.pods.set(uid, { podInfo: pi, nodeName, assumed: false, bindingFinished: true });
     this.attach(nodeName, pi);
     this.changed(false);

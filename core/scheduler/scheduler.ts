@@ -25,7 +25,7 @@ import { ActionType, type ClusterEvent } from './cluster-event.js';
 import { decodePluginArgs, resolveProfile } from './config.js';
 import type { ResolvedProfile, SchedulerConfig, SchedulerProfileConfig } from './config-types.js';
 import { CycleState } from './cycle-state.js';
-import { Framework, type EnabledPlugin, type NodePluginScores } from './framework.js';
+import { Framework, type EnabledPlugin } from './framework.js';
 import { newPodInfo, type NodeInfo, type PodInfo } from './node-info.js';
 import {
   EXTENSION_POINTS,
@@ -69,6 +69,8 @@ export function numFeasibleNodesToFind(percentageOfNodesToScore: number | undefi
   const n = Math.trunc((numAllNodes * pct) / 100);
   return n < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : n;
 }
+
+const NO_POD_INFOS: readonly PodInfo[] = Object.freeze([]);
 
 /** Upstream `Diagnosis`: why a pod did not fit. */
 export interface Diagnosis {
@@ -560,7 +562,7 @@ export class Scheduler {
     // Assume, reserve, permit.
     const nodeName = res.nodeName;
     const assumedPod = withNodeName(pod, nodeName);
-    this.cache.assumePod(assumedPod, nodeName);
+    this.cache.assumePod(assumedPod, nodeName, qp.podInfo);
     const reserve = fw.runReservePluginsReserve(state, assumedPod, nodeName);
     if (reserve.code !== 'Success') {
       fw.runReservePluginsUnreserve(state, assumedPod, nodeName);
@@ -698,37 +700,44 @@ export class Scheduler {
     if (feasible.length === 1) return { kind: 'ok', nodeName: feasible[0]!.name, evaluatedNodes, feasibleNodes: 1 };
 
     // prioritizeNodes
-    let scores: NodePluginScores[];
+    let totals: Float64Array;
     if (!fw.has('score')) {
-      scores = feasible.map((n) => ({ name: n.name, scores: new Map(), totalScore: 1 }));
+      totals = new Float64Array(feasible.length).fill(1);
+      if (explain) for (const n of feasible) explain.set(n.name, { filter: Status.success(), scores: new Map(), totalScore: 1 });
     } else {
       const pre = fw.runPreScorePlugins(state, pod, feasible);
       if (pre.code !== 'Success') return { kind: 'error', status: pre };
-      const r = fw.runScorePlugins(state, pod, feasible);
+      // The per-plugin breakdown is built only when it is shown.
+      const breakdown = explain ? feasible.map(() => new Map<string, number>()) : undefined;
+      const r = fw.scoreNodes(state, pod, feasible, breakdown);
       if (r.status.code !== 'Success') return { kind: 'error', status: r.status };
-      scores = r.scores;
+      totals = r.totals;
+      if (explain) {
+        for (let i = 0; i < feasible.length; i++) {
+          explain.set(feasible[i]!.name, { filter: Status.success(), scores: breakdown![i]!, totalScore: totals[i]! });
+        }
+      }
     }
-    if (explain) {
-      for (const s of scores) explain.set(s.name, { filter: Status.success(), scores: s.scores, totalScore: s.totalScore });
-    }
-    return { kind: 'ok', nodeName: this.selectHost(scores), evaluatedNodes, feasibleNodes: feasible.length };
+    return { kind: 'ok', nodeName: this.selectHost(feasible, totals), evaluatedNodes, feasibleNodes: feasible.length };
   }
 
   /** Upstream `selectHost`: the maximum total score; ties by reservoir sampling with the seeded RNG. */
-  private selectHost(scores: readonly NodePluginScores[]): string {
-    let selected = scores[0]!;
+  private selectHost(nodes: readonly NodeInfo[], totals: Float64Array): string {
+    let selected = 0;
+    let best = totals[0]!;
     let cnt = 1;
-    for (let i = 1; i < scores.length; i++) {
-      const s = scores[i]!;
-      if (s.totalScore > selected.totalScore) {
-        selected = s;
+    for (let i = 1; i < nodes.length; i++) {
+      const t = totals[i]!;
+      if (t > best) {
+        selected = i;
+        best = t;
         cnt = 1;
-      } else if (s.totalScore === selected.totalScore) {
+      } else if (t === best) {
         cnt++;
-        if (this.opts.rng.below(cnt) === 0) selected = s;
+        if (this.opts.rng.below(cnt) === 0) selected = i;
       }
     }
-    return selected.name;
+    return nodes[selected]!.name;
   }
 
   /** Upstream `findNodesThatFitPod`. */
@@ -800,10 +809,14 @@ export class Scheduler {
     }
     let processed = 0;
     const start = this.nextStartNodeIndex;
+    const queue = this.queue;
     for (let i = 0; i < n; i++) {
-      const ni = nodes[(start + i) % n]!;
+      let idx = start + i;
+      if (idx >= n) idx %= n;
+      const ni = nodes[idx]!;
       processed++;
-      const nominatedPods = this.queue.nominatedPodsForNode(ni.name);
+      // Most cycles have no nominated pods at all: skip the per-node lookup then.
+      const nominatedPods = queue.hasNominatedPods() ? queue.nominatedPodsForNode(ni.name) : NO_POD_INFOS;
       const st =
         nominatedPods.length === 0 ? fw.runFilterPlugins(state, pod, ni) : fw.runFilterPluginsWithNominatedPods(state, pod, ni, nominatedPods);
       if (st.code === 'Success') {

@@ -464,6 +464,7 @@ function podRef(pod: DeepReadonly<Pod>): string {
 type Location = 'activeQ' | 'podBackoffQ' | 'podErrorBackoffQ' | 'unschedulablePods' | 'none';
 
 const NO_EVENTS: readonly ClusterEvent[] = Object.freeze([]);
+const NO_POD_INFOS: readonly PodInfo[] = Object.freeze([]);
 
 /**
  * The queue's record of one pod (upstream `QueuedPodInfo` plus the queue's bookkeeping). It is handed
@@ -1036,8 +1037,9 @@ export class SchedulingQueue implements PodNominator {
    * (upstream returns a bare pod for pods in flight; the last known spec is more useful to filters).
    */
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
+    if (this.#nominatedPods.size === 0) return NO_POD_INFOS;
     const uids = this.#nominatedPods.get(nodeName);
-    if (uids === undefined) return [];
+    if (uids === undefined) return NO_POD_INFOS;
     const out: PodInfo[] = [];
     for (const uid of uids) {
       const e = this.#entries.get(uid);
@@ -1045,6 +1047,11 @@ export class SchedulingQueue implements PodNominator {
       if (info !== undefined) out.push(info);
     }
     return out;
+  }
+
+  /** Whether any pod is nominated to any node (lets the filter loop skip per-node lookups). */
+  hasNominatedPods(): boolean {
+    return this.#nominatedPods.size > 0;
   }
 
   /** The node the pod is nominated to, if any. */

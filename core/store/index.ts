@@ -9,6 +9,7 @@ export type { FieldSelection, LabelMatcher, SelectionOptions } from './object-fi
 export type { StorableObject } from './storable-object.js';
 export { refOf, Store } from './store.js';
 export type {
+  CreateOptions,
   DeleteOptions,
   DeleteResult,
   DeletionPropagation,

@@ -20,7 +20,7 @@
 import { BUILTIN_KINDS, builtinKind, groupKindKey, type KindInfo } from '../api/kinds.js';
 import { parseApiVersion, type DeepReadonly, type KubeObject } from '../api/types.js';
 import { ModelBug } from '../errors.js';
-import { formatRfc3339, type Clock } from '../sim/clock.js';
+import { formatRfc3339, parseRfc3339, type Clock } from '../sim/clock.js';
 import {
   alreadyExists,
   badRequest,
@@ -105,6 +105,32 @@ export interface DeleteOptions {
    * `Background` removes both, as the generic registry does for the garbage collector.
    */
   readonly propagationPolicy?: DeletionPropagation | undefined;
+  /**
+   * Graceful deletion (upstream `rest.BeforeDelete` for kinds whose strategy supports it, i.e.
+   * pods), with the period the API server has already resolved from the request and the object
+   * (`pkg/registry/core/pod/strategy.go` `CheckGracefulDelete`). Absent: the kind has no graceful
+   * deletion and only finalizers can delay the removal. Present (negative values count as 1):
+   * - first deletion: `deletionTimestamp` = now + period, `deletionGracePeriodSeconds` = period,
+   *   `generation` + 1 (if it has one), written as one revision; with a period of 0 and no
+   *   finalizers the object is then removed at once (a second revision, as upstream's update
+   *   followed by the storage delete);
+   * - already deleting with a positive grace period: a shorter period moves `deletionTimestamp`
+   *   earlier by the difference and sets the new period (0 then removes the object once no
+   *   finalizers remain); an equal or longer one changes nothing and returns the object;
+   * - already deleting with no or a zero grace period: as without this option.
+   */
+  readonly gracePeriodSeconds?: number | undefined;
+}
+
+/** Options of `Store.create`. */
+export interface CreateOptions {
+  /**
+   * Called once the object's final name (after `generateName`) and uid are known, just before it
+   * is stored; the object it returns is stored instead of the input. The API server uses it for
+   * create strategies that depend on them (a Job's generated selector and labels). It must not call
+   * the store. The store still applies its own metadata rules to the result.
+   */
+  readonly prepare?: ((obj: Readonly<Record<string, unknown>>, name: string, uid: string) => Readonly<Record<string, unknown>>) | undefined;
 }
 
 /** What `delete` returns, upstream `(obj, deleted bool)`. */
@@ -139,6 +165,8 @@ interface Entry {
 interface KindState {
   info: KindInfo;
   resource: GroupResource;
+  /** False after `unregisterKind`: requests get 404, running watchers only drain their history. */
+  served: boolean;
   readonly objects: Map<string, Entry>;
   /** Keys in etcd (byte) order; rebuilt lazily after a create or delete. */
   sortedKeys: string[] | undefined;
@@ -153,7 +181,7 @@ interface Scope {
   readonly key: string;
 }
 
-type UpdateMode = 'update' | 'status' | 'patch' | 'patch-status';
+type UpdateMode = 'update' | 'status' | 'patch' | 'patch-status' | 'replace';
 
 /** Upstream `maxNameGenerationCreateAttempts` (feature RetryGenerateName, GA). */
 const GENERATE_NAME_ATTEMPTS = 8;
@@ -363,12 +391,14 @@ export class Store {
     if (existing !== undefined) {
       existing.info = info;
       existing.resource = resource;
+      existing.served = true;
       return;
     }
     const log = new EventLog();
     const state: KindState = {
       info,
       resource,
+      served: true,
       objects: new Map(),
       sortedKeys: undefined,
       log,
@@ -376,6 +406,25 @@ export class Store {
       source: { log, release: (w) => this.#release(state, w) },
     };
     this.#kinds.set(key, state);
+  }
+
+  /**
+   * Stops serving a kind (its CustomResourceDefinition was deleted): every stored object of the kind
+   * is removed, one revision each in key order (watchers see the `DELETED` events), and from then on
+   * requests for the kind get 404 as for a kind never registered. Running watchers are not cut
+   * off: they drain the deletions and then stay idle. `registerKind` serves the kind again.
+   * Returns how many objects were removed (0 for an unknown kind).
+   */
+  unregisterKind(ref: { readonly group: string; readonly kind: string }): number {
+    const ks = this.#kinds.get(groupKindKey(ref.group, ref.kind));
+    if (ks === undefined || !ks.served) return 0;
+    const keys = [...this.#sortedKeys(ks)];
+    for (const key of keys) {
+      const entry = ks.objects.get(key);
+      if (entry !== undefined) this.#remove(ks, key, entry);
+    }
+    ks.served = false;
+    return keys.length;
   }
 
   /** The registered kind `ref` names (with its version served), if any. */
@@ -391,7 +440,7 @@ export class Store {
    * namespace, 500 if a resourceVersion is set. Status is stored as given: resetting it on create
    * is a per-kind strategy of the API server layer.
    */
-  create<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
+  create<T extends StorableObject = KubeObject>(obj: StorableObject, options: CreateOptions = {}): ApiResult<DeepReadonly<T>> {
     const input = obj as unknown as Readonly<Obj>;
     const ks = this.#resolveObject(input);
     if (ks === undefined) return apiErr(resourceNotServed());
@@ -429,19 +478,23 @@ export class Store {
         lastError = err;
         continue;
       }
+      const uid = deterministicUid(this.#uidCount + 1);
+      const body = options.prepare === undefined ? input : options.prepare(input, name, uid);
+      const bodyMeta: Readonly<Obj> = body === input ? inMeta : isObj(body.metadata) ? body.metadata : {};
       const revision = ++this.#revision;
+      this.#uidCount++;
       // Built key by key rather than spread-and-delete: deleting properties would push V8 objects
       // into slow dictionary mode on the hottest path.
       const meta: Obj = ns === undefined ? { name } : { name, namespace: ns };
-      for (const k in inMeta) {
-        const v = inMeta[k];
+      for (const k in bodyMeta) {
+        const v = bodyMeta[k];
         if (v !== undefined && !SYSTEM_META_ON_CREATE.has(k)) meta[k] = v;
       }
-      meta.uid = deterministicUid(++this.#uidCount);
+      meta.uid = uid;
       meta.resourceVersion = String(revision);
       meta.creationTimestamp = this.#timestamp();
       if (info.tracksGeneration) meta.generation = 1;
-      const obj = copyExcept(input, 'metadata');
+      const obj = copyExcept(body, 'metadata');
       obj.metadata = freezeOwned(meta);
       const stored = freezeOwned(obj) as Frozen;
       this.#record(ks, key, stored, revision, 'ADDED', undefined);
@@ -522,8 +575,21 @@ export class Store {
   }
 
   /**
-   * Deletes an object (upstream `Store.Delete`, for kinds without graceful deletion). Preconditions
-   * fail with 409. `propagationPolicy` adds or removes the garbage collector's finalizers first.
+   * Writes spec and status together in one revision: the API server's own read-modify-write for
+   * subresources that change both (upstream `pods/binding` sets `spec.nodeName` and the
+   * `PodScheduled` condition in one `GuaranteedUpdate`). Checks and restores metadata exactly as
+   * `update` does (resourceVersion, uid, immutable system fields, finalizers), but takes the
+   * body's `status` even for kinds with a status subresource, and leaves `metadata.generation`
+   * alone: such writes bypass the update strategy that counts generations.
+   */
+  replace<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
+    return this.#updateFromBody(obj as unknown as Readonly<Obj>, 'replace') as ApiResult<DeepReadonly<T>>;
+  }
+
+  /**
+   * Deletes an object (upstream `Store.Delete`). Preconditions fail with 409. `propagationPolicy`
+   * adds or removes the garbage collector's finalizers first. With `gracePeriodSeconds` (pods, as
+   * the API server resolves it) the deletion is graceful: see `DeleteOptions.gracePeriodSeconds`.
    * An object left with finalizers is only marked: `deletionTimestamp` (virtual now, kept if
    * already set), `deletionGracePeriodSeconds: 0`, `generation` + 1 the first time (if it has one);
    * it goes away on the update that removes its last finalizer. Deleting it again changes nothing
@@ -582,6 +648,26 @@ export class Store {
       const after = new Set(next);
       const same = before.size === after.size && [...after].every((f) => before.has(f));
       if (!same) finalizers = next;
+    }
+
+    if (options.gracePeriodSeconds !== undefined) {
+      const graceful = this.#gracefulDeletion(oldMeta, options.gracePeriodSeconds);
+      if (graceful === 'pending') return apiOk({ object: entry.object as unknown as DeepReadonly<T>, deleted: false });
+      if (graceful !== undefined) {
+        // rest.BeforeDelete's new deletion fields, written first (updateForGracefulDeletionAndFinalizers).
+        const meta: Obj = { ...oldMeta, deletionTimestamp: graceful.deletionTimestamp, deletionGracePeriodSeconds: graceful.gracePeriodSeconds };
+        if (finalizers !== current) meta.finalizers = finalizers;
+        if (oldMeta.deletionTimestamp === undefined) {
+          const generation = oldMeta.generation;
+          if (typeof generation === 'number' && generation > 0) meta.generation = generation + 1;
+        }
+        const stored = this.#commitUpdate(ks, key, entry, { ...existing, metadata: meta }, meta);
+        if (finalizers.length > 0 || graceful.gracePeriodSeconds > 0) {
+          return apiOk({ object: stored as unknown as DeepReadonly<T>, deleted: false });
+        }
+        const updated = ks.objects.get(key) as Entry;
+        return apiOk({ object: this.#remove(ks, key, updated) as unknown as DeepReadonly<T>, deleted: true });
+      }
     }
 
     if (finalizers.length === 0) {
@@ -735,7 +821,7 @@ export class Store {
       group = (ref as { readonly group: string }).group;
     }
     const ks = this.#kinds.get(groupKindKey(group, ref.kind));
-    if (ks === undefined || (version !== undefined && !ks.info.versions.includes(version))) return undefined;
+    if (ks === undefined || !ks.served || (version !== undefined && !ks.info.versions.includes(version))) return undefined;
     return ks;
   }
 
@@ -817,7 +903,7 @@ export class Store {
     return finalState;
   }
 
-  #updateFromBody(input: Readonly<Obj>, mode: 'update' | 'status'): ApiResult<Frozen> {
+  #updateFromBody(input: Readonly<Obj>, mode: 'update' | 'status' | 'replace'): ApiResult<Frozen> {
     const ks = this.#resolveObject(input);
     if (ks === undefined) return apiErr(resourceNotServed());
     if (mode === 'status' && !ks.info.hasStatusSubresource) return apiErr(resourceNotServed());
@@ -867,7 +953,7 @@ export class Store {
 
     // A uid in a PUT body is a storage precondition (patches are checked by validation instead).
     const isStatus = mode === 'status' || mode === 'patch-status';
-    if (mode === 'update' || mode === 'status') {
+    if (mode === 'update' || mode === 'status' || mode === 'replace') {
       const uid = str(inMeta, 'uid') ?? '';
       if (uid !== '' && uid !== oldMeta.uid) {
         return apiErr(
@@ -904,8 +990,12 @@ export class Store {
       if (input.status !== undefined) next.status = input.status;
       meta = copyExcept(oldMeta, undefined);
     } else {
-      next = copyExcept(input, info.hasStatusSubresource ? 'status' : undefined);
-      if (info.hasStatusSubresource && existing.status !== undefined) next.status = existing.status;
+      if (mode === 'replace') {
+        next = copyExcept(input, undefined);
+      } else {
+        next = copyExcept(input, info.hasStatusSubresource ? 'status' : undefined);
+        if (info.hasStatusSubresource && existing.status !== undefined) next.status = existing.status;
+      }
       meta = ns === undefined ? { name } : { name, namespace: ns };
       for (const k in inMeta) {
         const v = inMeta[k];
@@ -923,7 +1013,7 @@ export class Store {
       if (grace !== undefined) meta.deletionGracePeriodSeconds = grace;
       const errs = validateMetaUpdate(meta, oldMeta);
       if (errs.length > 0) return apiErr(invalid({ group: info.group, kind: info.kind }, name, errs));
-      if (info.tracksGeneration && generationChanged(info, next, existing, meta, oldMeta)) {
+      if (mode !== 'replace' && info.tracksGeneration && generationChanged(info, next, existing, meta, oldMeta)) {
         meta.generation = (typeof oldMeta.generation === 'number' ? oldMeta.generation : 0) + 1;
       }
     }
@@ -938,6 +1028,29 @@ export class Store {
       return apiOk(freezeOwned(next) as Frozen);
     }
     return apiOk(this.#commitUpdate(ks, key, entry, next, meta));
+  }
+
+  /**
+   * Upstream `rest.BeforeDelete` for a graceful strategy: the new deletion fields, `'pending'` when
+   * a graceful deletion already under way is not shortened, or `undefined` when the deletion is not
+   * graceful (already deleting without a grace period: finalizers alone decide).
+   */
+  #gracefulDeletion(
+    oldMeta: Readonly<Obj>,
+    requestedSeconds: number,
+  ): { readonly deletionTimestamp: string; readonly gracePeriodSeconds: number } | 'pending' | undefined {
+    // Negative periods count as 1 s on the delete path.
+    const period = requestedSeconds < 0 ? 1 : Math.floor(requestedSeconds);
+    const oldTs = oldMeta.deletionTimestamp;
+    if (oldTs === undefined) {
+      return { deletionTimestamp: formatRfc3339(this.#clock.nowMs() + period * 1000), gracePeriodSeconds: period };
+    }
+    const oldGrace = oldMeta.deletionGracePeriodSeconds;
+    if (typeof oldGrace !== 'number' || oldGrace === 0) return undefined;
+    if (period >= oldGrace) return 'pending';
+    const oldMs = typeof oldTs === 'string' ? parseRfc3339(oldTs) : undefined;
+    if (oldMs === undefined) throw new ModelBug(`Store.delete: stored deletionTimestamp ${String(oldTs)} is not RFC 3339`);
+    return { deletionTimestamp: formatRfc3339(oldMs - oldGrace * 1000 + period * 1000), gracePeriodSeconds: period };
   }
 
   /** Drops history no new watch may ask for and no live watcher still has to read. */

@@ -19,8 +19,16 @@ export function optional<T>(arb: fc.Arbitrary<T>, presentPercent = 50): fc.Arbit
   );
 }
 
-/** Removes `undefined`-valued keys and keys holding empty arrays or objects when `dropEmpty`. */
-export function compact<T extends object>(o: T, dropEmpty = false): T {
+/** `T` with every `undefined`-admitting key made optional and `undefined` removed from its type. */
+export type Compacted<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/**
+ * Removes `undefined`-valued keys, and with `dropEmpty` also keys holding empty arrays or empty
+ * objects (a manifest writes neither).
+ */
+export function compact<T extends object>(o: T, dropEmpty = false): Compacted<T> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined) continue;
@@ -28,7 +36,7 @@ export function compact<T extends object>(o: T, dropEmpty = false): T {
     if (dropEmpty && v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     out[k] = v;
   }
-  return out as T;
+  return out as Compacted<T>;
 }
 
 /** An inclusive integer range, validated once so that constraint mistakes fail fast and clearly. */

@@ -136,13 +136,13 @@ export function node(constraints: NodeConstraints = {}): fc.Arbitrary<NodeObject
         allocatable[resource] = String(count);
         capacity[resource] = String(count);
       }
-      const spec = compact({ taints: d.taints.length > 0 ? d.taints : undefined, unschedulable: d.unschedulable ? true : undefined });
+      const spec = compact({ taints: d.taints.length > 0 ? [...d.taints] : undefined, unschedulable: d.unschedulable ? true : undefined });
       const status = compact({
         capacity,
         allocatable,
         images: d.images.length > 0 ? d.images.map((i) => ({ names: [i.name], sizeBytes: i.sizeBytes })) : undefined,
       });
-      const n: NodeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: d.name, labels: nodeLabels }, spec, status };
+      const n: NodeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: d.name, labels: nodeLabels }, ...(Object.keys(spec).length > 0 ? { spec } : {}), status };
       return n;
     });
 }

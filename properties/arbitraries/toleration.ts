@@ -34,11 +34,11 @@ export function toleration(constraints: TolerationConstraints = {}): fc.Arbitrar
     t.effect === 'NoExecute' && s !== undefined ? { ...t, tolerationSeconds: s } : t;
   const equal = fc
     .record({ key: fc.constantFrom(...keys), value: fc.constantFrom(...values), effect, seconds })
-    .map(({ seconds: s, ...t }) => compact(withSeconds({ ...t, operator: 'Equal' }, s)));
+    .map(({ seconds: s, ...t }) => compact(withSeconds({ ...t, operator: 'Equal' as const }, s)));
   const exists = fc
     .record({ key: fc.constantFrom(...keys), effect, seconds })
-    .map(({ seconds: s, ...t }) => compact(withSeconds({ ...t, operator: 'Exists' }, s)));
-  const wildcard = fc.record({ effect }).map((t) => compact({ operator: 'Exists', ...t }));
+    .map(({ seconds: s, ...t }) => compact(withSeconds({ ...t, operator: 'Exists' as const }, s)));
+  const wildcard = fc.record({ effect }).map((t) => compact({ operator: 'Exists' as const, ...t }));
   return constraints.wildcard === false
     ? fc.oneof(equal, exists)
     : fc.oneof({ arbitrary: equal, weight: 4 }, { arbitrary: exists, weight: 3 }, { arbitrary: wildcard, weight: 1 });

@@ -223,6 +223,22 @@ export class TopologyPairCounts {
     return false;
   }
 
+  /**
+   * The sum, over the counted keys the node has a label for, of the count of the node's pair
+   * (upstream `Score`'s loop over `topologyScore`).
+   */
+  sumForNode(nodeLabels: LabelMap | undefined): number {
+    if (nodeLabels === undefined) return 0;
+    let sum = 0;
+    for (let s = 0; s < this.keys.length; s++) {
+      const value = labelValue(nodeLabels, this.keys[s] as string);
+      if (value === undefined) continue;
+      const id = (this.tables[s] as ValueTable).ids.get(value);
+      if (id !== undefined) sum += (this.counts[s] as Int32Array)[id] ?? 0;
+    }
+    return sum;
+  }
+
   /** The pairs with a non-zero count, sorted by key then value (for tests and diagnostics). */
   entries(): [key: string, value: string, count: number][] {
     const out: [string, string, number][] = [];
@@ -250,13 +266,13 @@ export class TopologyPairCounts {
  * read once by the caller: the pod's namespace is one of the term's, or the namespace's labels
  * match the term's namespace selector; then the term's label selector matches the pod's labels.
  */
-function termMatches(term: AffinityTerm, ns: string, podLabels: LabelMap | undefined, nsLabels: LabelMap | undefined): boolean {
+export function termMatches(term: AffinityTerm, ns: string, podLabels: LabelMap | undefined, nsLabels: LabelMap | undefined): boolean {
   if (!term.namespaces.has(ns) && !term.namespaceSelector.matches(nsLabels)) return false;
   return term.selector.matches(podLabels);
 }
 
 /** A pod's own labels. */
-function podLabels(pod: DeepReadonly<Pod>): LabelMap | undefined {
+export function podLabels(pod: DeepReadonly<Pod>): LabelMap | undefined {
   return pod.metadata?.labels as LabelMap | undefined;
 }
 
@@ -357,62 +373,6 @@ export class PreFilterState implements Cloneable<PreFilterState> {
 
 /** Upstream `preFilterStateKey`. */
 export const PRE_FILTER_STATE_KEY = new StateKey<PreFilterState>('PreFilterInterPodAffinity');
-
-/**
- * Upstream `getExistingAntiAffinityCounts`: over the nodes that hold pods with required
- * anti-affinity, counts per topology pair the existing pods' terms that the incoming pod matches
- * (with the incoming pod's namespace labels).
- */
-export function existingAntiAffinityCounts(
-  pod: DeepReadonly<Pod>,
-  nsLabels: LabelMap | undefined,
-  nodes: readonly NodeInfo[],
-  domains: TopologyValueTables = new TopologyValueTables(),
-): TopologyPairCounts {
-  const counts = new TopologyPairCounts(domains);
-  const ns = podNamespace(pod);
-  const labels = podLabels(pod);
-  for (let n = 0; n < nodes.length; n++) {
-    const nodeInfo = nodes[n] as NodeInfo;
-    const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
-    const pods = nodeInfo.podsWithRequiredAntiAffinity;
-    for (let p = 0; p < pods.length; p++) {
-      updateWithAntiAffinityTerms(counts, (pods[p] as PodInfo).requiredAntiAffinityTerms, ns, labels, nsLabels, nodeLabels, 1);
-    }
-  }
-  return counts;
-}
-
-/**
- * Upstream `getIncomingAffinityAntiAffinityCounts`: over every node's pods, counts per topology
- * pair the existing pods matching the incoming pod's affinity terms (a pod counts for every term
- * only if it matches all of them) and its anti-affinity terms (each term on its own). Nothing is
- * scanned when the pod has neither.
- */
-export function incomingAffinityAntiAffinityCounts(
-  affinityTerms: readonly AffinityTerm[],
-  antiAffinityTerms: readonly AffinityTerm[],
-  nodes: readonly NodeInfo[],
-  domains: TopologyValueTables = new TopologyValueTables(),
-): { affinityCounts: TopologyPairCounts; antiAffinityCounts: TopologyPairCounts } {
-  const affinityCounts = new TopologyPairCounts(domains);
-  const antiAffinityCounts = new TopologyPairCounts(domains);
-  if (affinityTerms.length === 0 && antiAffinityTerms.length === 0) return { affinityCounts, antiAffinityCounts };
-  for (let n = 0; n < nodes.length; n++) {
-    const nodeInfo = nodes[n] as NodeInfo;
-    const pods = nodeInfo.pods;
-    if (pods.length === 0) continue;
-    const nodeLabels = nodeInfo.node.metadata?.labels as LabelMap | undefined;
-    for (let p = 0; p < pods.length; p++) {
-      const existing = (pods[p] as PodInfo).pod;
-      const ns = podNamespace(existing);
-      const labels = podLabels(existing);
-      updateWithAffinityTerms(affinityCounts, affinityTerms, ns, labels, nodeLabels, 1);
-      updateWithAntiAffinityTerms(antiAffinityCounts, antiAffinityTerms, ns, labels, undefined, nodeLabels, 1);
-    }
-  }
-  return { affinityCounts, antiAffinityCounts };
-}
 
 /**
  * Upstream `satisfyPodAffinity`: the node has every required affinity term's topology key, and

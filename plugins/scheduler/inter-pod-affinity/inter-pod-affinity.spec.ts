@@ -10,6 +10,7 @@ import {
   decodeInterPodAffinityArgs,
   isSkip,
   newPodInfo,
+  Rng,
   type Affinity,
   type DeepReadonly,
   type KubeObject,
@@ -35,6 +36,9 @@ import {
   PRE_SCORE_STATE_KEY,
   TopologyPairCounts,
 } from './inter-pod-affinity.js';
+import { existingAntiAffinityCounts, incomingAffinityAntiAffinityCounts, sumContributions } from './counts-memo.js';
+import { mergeTermsNamespaces, namespaceLabels, podNamespace, TopologyValueTables } from './filtering.js';
+import { scoreContributor, type IncomingPodScoring } from './scoring.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const REGION = 'topology.kubernetes.io/region';
@@ -195,6 +199,12 @@ describe('InterPodAffinity', () => {
         pod('p', { labels: db, affinity: affinity(term(db, ZONE)) }),
         [pod('x', { labels: db, on: 'c' })],
         { a: AFF, b: AFF, c: 'ok', d: AFF },
+      ],
+      [
+        'a matching pod on a node without the topology key is not counted, so the exception still applies',
+        pod('p', { labels: db, affinity: affinity(term(db, ZONE)) }),
+        [pod('x', { labels: db, on: 'd' })],
+        { a: 'ok', b: 'ok', c: 'ok', d: AFF },
       ],
       [
         'self-affinity exception needs the pod to match all of its terms',
@@ -710,6 +720,144 @@ describe('InterPodAffinity', () => {
     for (const [what, target, oldNode, newNode, hint] of nodeTable) {
       it(`node hint: ${what} ⇒ ${hint}`, () => {
         assert.equal(isSchedulableAfterNodeChange(target, oldNode as unknown as DeepReadonly<KubeObject> | undefined, newNode as unknown as DeepReadonly<KubeObject>), hint);
+      });
+    }
+  });
+
+  describe('counts kept across cycles', () => {
+    // Random cluster changes between cycles; after each, the counts and scores the plugin keeps
+    // from cycle to cycle must equal a count from scratch over the same snapshot.
+    const keys = [ZONE, REGION];
+    const apps = ['db', 'web', 'cache'];
+    const namespaces = ['default', 'team-a', 'ghost'];
+    const objects = [namespace('default'), namespace('team-a', { team: 'a' })];
+
+    function randomTerm(rng: Rng): PodAffinityTerm {
+      const key = [HOST, ZONE, REGION][rng.below(3)]!;
+      const extra: { namespaces?: string[]; namespaceSelector?: LabelSelector } = {};
+      switch (rng.below(4)) {
+        case 0:
+          extra.namespaces = [namespaces[rng.below(namespaces.length)]!];
+          break;
+        case 1:
+          extra.namespaceSelector = {};
+          break;
+        case 2:
+          extra.namespaceSelector = { matchLabels: { team: 'a' } };
+          break;
+        default:
+          break;
+      }
+      return term({ app: apps[rng.below(apps.length)]! }, key, extra);
+    }
+
+    function randomAffinity(rng: Rng): Affinity | undefined {
+      const out: Affinity = {};
+      if (rng.chance(1, 3)) out.podAffinity = { requiredDuringSchedulingIgnoredDuringExecution: [randomTerm(rng)] };
+      if (rng.chance(1, 2)) out.podAntiAffinity = { requiredDuringSchedulingIgnoredDuringExecution: [randomTerm(rng)] };
+      if (rng.chance(1, 3)) {
+        out.podAffinity = { ...out.podAffinity, preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1 + rng.below(100), podAffinityTerm: randomTerm(rng) }] };
+      }
+      if (rng.chance(1, 3)) {
+        out.podAntiAffinity = {
+          ...out.podAntiAffinity,
+          preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1 + rng.below(100), podAffinityTerm: randomTerm(rng) }],
+        };
+      }
+      return out.podAffinity === undefined && out.podAntiAffinity === undefined ? undefined : out;
+    }
+
+    function randomNode(rng: Rng, name: string): Node {
+      const labels: Record<string, string> = {};
+      for (const k of keys) if (rng.chance(3, 4)) labels[k] = `${k.slice(-4)}-${rng.below(3)}`;
+      return node(name, labels);
+    }
+
+    function randomPod(rng: Rng, name: string, on?: string): Pod {
+      const aff = randomAffinity(rng);
+      return pod(name, {
+        labels: { app: apps[rng.below(apps.length)]! },
+        ns: namespaces[rng.below(namespaces.length)]!,
+        ...(on === undefined ? {} : { on }),
+        ...(aff === undefined ? {} : { affinity: aff }),
+      });
+    }
+
+    for (const seed of [1, 2, 3, 4, 5]) {
+      it(`equal a count from scratch after every change (seed ${seed})`, () => {
+        const rng = new Rng(seed);
+        const nodeNames = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];
+        const s = setup(
+          nodeNames.map((n) => randomNode(rng, n)),
+          [],
+          objects,
+        );
+        const incomingPods = [0, 1, 2, 3].map((i) => deepFreeze(randomPod(rng, `incoming-${i}`)));
+        const bound: Pod[] = [];
+        let serial = 0;
+        for (let step = 0; step < 120; step++) {
+          // One change of the cluster.
+          const op = rng.below(10);
+          const live = s.handle.snapshot().list().map((n) => n.name);
+          if (op < 5 && live.length > 0) {
+            const p = deepFreeze(randomPod(rng, `p${serial++}`, live[rng.below(live.length)]!));
+            s.handle.cache.addPod(p);
+            bound.push(p);
+          } else if (op < 7 && bound.length > 0) {
+            const [p] = bound.splice(rng.below(bound.length), 1);
+            s.handle.cache.removePod(p!);
+          } else if (op < 8 && live.length > 0) {
+            s.handle.cache.updateNode(deepFreeze(randomNode(rng, live[rng.below(live.length)]!)));
+          } else if (op < 9 && live.length > 1) {
+            s.handle.cache.removeNode(live[rng.below(live.length)]!);
+          } else {
+            s.handle.cache.addNode(deepFreeze(randomNode(rng, nodeNames[rng.below(nodeNames.length)]!)));
+          }
+          // A cycle for a few incoming pods (several cycles in a row with the same pod hit the memo).
+          const incoming = incomingPods[rng.below(incomingPods.length)]!;
+          const nodes = s.handle.snapshot().list();
+          const info = newPodInfo(incoming);
+          const affinityTerms = mergeTermsNamespaces(info.requiredAffinityTerms, s.handle.objects);
+          const antiTerms = mergeTermsNamespaces(info.requiredAntiAffinityTerms, s.handle.objects);
+          const nsLabels = namespaceLabels(s.handle.objects, podNamespace(incoming));
+          const fresh = {
+            existing: existingAntiAffinityCounts(incoming, nsLabels, s.handle.snapshot().havePodsWithRequiredAntiAffinityList()).entries(),
+            ...(({ affinityCounts, antiAffinityCounts }) => ({ affinity: affinityCounts.entries(), anti: antiAffinityCounts.entries() }))(
+              incomingAffinityAntiAffinityCounts(affinityTerms, antiTerms, nodes),
+            ),
+          };
+          for (let repeat = 0; repeat < 2; repeat++) {
+            const state = new CycleState();
+            const pre = s.plugin.preFilter!(state, incoming, nodes);
+            const st = state.read(PRE_FILTER_STATE_KEY);
+            if (isSkip(pre as never)) {
+              assert.deepEqual([fresh.existing, affinityTerms.length, antiTerms.length], [[], 0, 0]);
+            } else {
+              assert.deepEqual(
+                { existing: st!.existingAntiAffinityCounts.entries(), affinity: st!.affinityCounts.entries(), anti: st!.antiAffinityCounts.entries() },
+                fresh,
+                `step ${step}`,
+              );
+            }
+            // Scores: the plugin's raw score of every node against a table summed from scratch.
+            const scoring: IncomingPodScoring = {
+              pod: incoming,
+              preferredAffinityTerms: mergeTermsNamespaces(info.preferredAffinityTerms, s.handle.objects),
+              preferredAntiAffinityTerms: mergeTermsNamespaces(info.preferredAntiAffinityTerms, s.handle.objects),
+              namespaceLabels: nsLabels,
+              hardPodAffinityWeight: 1,
+            };
+            const [scores, matches] = sumContributions(nodes, 2, new TopologyValueTables(), scoreContributor(scoring)) as [TopologyPairCounts, TopologyPairCounts];
+            const scoreState = new CycleState();
+            const ps = s.plugin.preScore!(scoreState, incoming, nodes);
+            assert.equal(isSkip(ps as never), matches.size === 0, `step ${step}`);
+            if (!isSkip(ps as never)) {
+              for (const ni of nodes) {
+                assert.equal(s.plugin.score!(scoreState, incoming, ni), scores.sumForNode(ni.node.metadata?.labels), `step ${step} node ${ni.name}`);
+              }
+            }
+          }
+        }
       });
     }
   });

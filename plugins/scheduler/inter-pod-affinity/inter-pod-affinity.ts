@@ -32,8 +32,6 @@ import {
   ERR_REASON_AFFINITY_RULES_NOT_MATCH,
   ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
   ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
-  existingAntiAffinityCounts,
-  incomingAffinityAntiAffinityCounts,
   labelValue,
   mergeTermsNamespaces,
   namespaceLabels,
@@ -44,9 +42,23 @@ import {
   satisfyExistingPodsAntiAffinity,
   satisfyPodAffinity,
   satisfyPodAntiAffinity,
+  TopologyPairCounts,
   TopologyValueTables,
 } from './filtering.js';
-import { normalizeInterPodAffinityScores, PRE_SCORE_STATE_KEY, processExistingPod, TopologyScoreBuilder, type IncomingPodScoring } from './scoring.js';
+import {
+  existingAntiAffinityContributor,
+  existingCountsSignature,
+  incomingAffinityAntiAffinityContributor,
+  incomingCountsSignature,
+  NodeCountsMemoCache,
+} from './counts-memo.js';
+import {
+  normalizeInterPodAffinityScores,
+  PRE_SCORE_STATE_KEY,
+  scoreContributor,
+  scoreSignature,
+  type IncomingPodScoring,
+} from './scoring.js';
 
 export {
   ERR_REASON_AFFINITY_RULES_NOT_MATCH,
@@ -56,7 +68,7 @@ export {
   PreFilterState,
   TopologyPairCounts,
 } from './filtering.js';
-export { normalizeInterPodAffinityScores, PRE_SCORE_STATE_KEY, TopologyScore, type PreScoreState } from './scoring.js';
+export { normalizeInterPodAffinityScores, PRE_SCORE_STATE_KEY, type PreScoreState } from './scoring.js';
 
 /** The upstream plugin name. */
 export const NAME = 'InterPodAffinity';
@@ -100,29 +112,57 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
   const ignorePreferredTermsOfExistingPods = args.ignorePreferredTermsOfExistingPods;
   // Topology values interned across cycles, so counting a pair is an array increment.
   const domains = new TopologyValueTables();
+  // The last cycle's counts, recounted only on the nodes that changed since (see counts-memo.ts).
+  const existingMemo = new NodeCountsMemoCache(1);
+  const incomingMemo = new NodeCountsMemoCache(2);
+  const scoreMemo = new NodeCountsMemoCache(2);
+  // PreFilter and PreScore of one cycle parse the same pod object once.
+  let lastPod: DeepReadonly<Pod> | undefined;
+  let lastPodInfo: PodInfo | undefined;
+  function podInfoOf(pod: DeepReadonly<Pod>): PodInfo {
+    if (pod !== lastPod || lastPodInfo === undefined) {
+      lastPod = pod;
+      lastPodInfo = newPodInfo(pod);
+    }
+    return lastPodInfo;
+  }
 
   /**
    * PreFilter: parses the pod's terms (unrolling namespace selectors), then counts per topology
-   * pair (1) the existing pods' required anti-affinity terms the pod matches, over the nodes with
-   * such pods, and (2) the existing pods matching the pod's required affinity / anti-affinity, over
-   * every node. Skip when the pod has no required terms and no existing pod's anti-affinity
-   * matches it.
+   * pair (1) the existing pods' required anti-affinity terms the pod matches and (2) the existing
+   * pods matching the pod's required affinity / anti-affinity. Skip when the pod has no required
+   * terms and no existing pod's anti-affinity matches it.
+   *
+   * Upstream walks the nodes with pods with required anti-affinity for (1) and every node for (2);
+   * here both walk the node list, recounting only the nodes changed since the previous cycle with
+   * the same signature (same counts, see counts-memo.ts).
    */
   function preFilter(state: CycleState, pod: DeepReadonly<Pod>, nodes: readonly NodeInfo[]): PreFilterReturn {
-    const podInfo = newPodInfo(pod);
+    const podInfo = podInfoOf(pod);
     if (podInfo.parseError !== undefined) return Status.unschedulableAndUnresolvable(`parsing pod: ${podInfo.parseError}`);
     const affinityTerms = mergeTermsNamespaces(podInfo.requiredAffinityTerms, handle.objects);
     const antiAffinityTerms = mergeTermsNamespaces(podInfo.requiredAntiAffinityTerms, handle.objects);
     const nsLabels = namespaceLabels(handle.objects, podNamespace(pod));
     // A key's values are bounded by the nodes a cluster ever had; start afresh after much churn.
     domains.compact(2 * nodes.length + 64);
-    const existing = existingAntiAffinityCounts(pod, nsLabels, handle.snapshot().havePodsWithRequiredAntiAffinityList(), domains);
-    const incoming = incomingAffinityAntiAffinityCounts(affinityTerms, antiAffinityTerms, nodes, domains);
+    const [existing] = existingMemo.counts(existingCountsSignature(pod, nsLabels), nodes, domains, existingAntiAffinityContributor(pod, nsLabels)) as [
+      TopologyPairCounts,
+    ];
     if (existing.size === 0 && affinityTerms.length === 0 && antiAffinityTerms.length === 0) return Status.skip();
-    state.write(
-      PRE_FILTER_STATE_KEY,
-      new PreFilterState(pod, affinityTerms, antiAffinityTerms, nsLabels, existing, incoming.affinityCounts, incoming.antiAffinityCounts),
-    );
+    let affinityCounts: TopologyPairCounts;
+    let antiAffinityCounts: TopologyPairCounts;
+    if (affinityTerms.length === 0 && antiAffinityTerms.length === 0) {
+      affinityCounts = new TopologyPairCounts(domains);
+      antiAffinityCounts = new TopologyPairCounts(domains);
+    } else {
+      [affinityCounts, antiAffinityCounts] = incomingMemo.counts(
+        incomingCountsSignature(pod, affinityTerms, antiAffinityTerms),
+        nodes,
+        domains,
+        incomingAffinityAntiAffinityContributor(affinityTerms, antiAffinityTerms),
+      ) as [TopologyPairCounts, TopologyPairCounts];
+    }
+    state.write(PRE_FILTER_STATE_KEY, new PreFilterState(pod, affinityTerms, antiAffinityTerms, nsLabels, existing, affinityCounts, antiAffinityCounts));
     return undefined;
   }
 
@@ -151,11 +191,8 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
    * matched anywhere.
    */
   function preScore(state: CycleState, pod: DeepReadonly<Pod>): StatusLike {
-    const hasConstraints = hasPreferredTerms(pod);
-    if (ignorePreferredTermsOfExistingPods && !hasConstraints) return Status.skip();
-    const snapshot = handle.snapshot();
-    const nodes = hasConstraints ? snapshot.list() : snapshot.havePodsWithAffinityList();
-    const podInfo = newPodInfo(pod);
+    if (ignorePreferredTermsOfExistingPods && !hasPreferredTerms(pod)) return Status.skip();
+    const podInfo = podInfoOf(pod);
     if (podInfo.parseError !== undefined) return Status.error(`failed to parse pod: ${podInfo.parseError}`);
     const incoming: IncomingPodScoring = {
       pod,
@@ -164,16 +201,13 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
       namespaceLabels: namespaceLabels(handle.objects, podNamespace(pod)),
       hardPodAffinityWeight,
     };
-    const builder = new TopologyScoreBuilder();
-    for (let n = 0; n < nodes.length; n++) {
-      const nodeInfo = nodes[n] as NodeInfo;
-      const nodeLabels = nodeLabelsOf(nodeInfo.node);
-      if (nodeLabels === undefined) continue;
-      const pods = hasConstraints ? nodeInfo.pods : nodeInfo.podsWithAffinity;
-      for (let p = 0; p < pods.length; p++) processExistingPod(incoming, pods[p] as PodInfo, nodeLabels, builder);
-    }
-    if (builder.empty) return Status.skip();
-    state.write(PRE_SCORE_STATE_KEY, { topologyScore: builder.build() });
+    // Upstream walks every node when the pod has preferred terms, else the nodes with pods with
+    // affinity; the other nodes contribute nothing, so walking the node list gives the same table.
+    const nodes = handle.snapshot().list();
+    domains.compact(2 * nodes.length + 64);
+    const [scores, matches] = scoreMemo.counts(scoreSignature(incoming), nodes, domains, scoreContributor(incoming)) as [TopologyPairCounts, TopologyPairCounts];
+    if (matches.size === 0) return Status.skip();
+    state.write(PRE_SCORE_STATE_KEY, { topologyScore: scores });
     return undefined;
   }
 
@@ -181,14 +215,13 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
   function score(state: CycleState, _pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): ScoreReturn {
     const s = state.read(PRE_SCORE_STATE_KEY);
     if (s === undefined) return preScoreStateMissing();
-    return s.topologyScore.scoreNode(nodeLabelsOf(nodeInfo.node));
+    return s.topologyScore.sumForNode(nodeLabelsOf(nodeInfo.node));
   }
 
   /** NormalizeScore: min–max scaling to 0..100. */
   function normalizeScore(state: CycleState, _pod: DeepReadonly<Pod>, scores: NodeScore[]): StatusLike {
     const s = state.read(PRE_SCORE_STATE_KEY);
     if (s === undefined) return preScoreStateMissing();
-    if (s.topologyScore.size === 0) return undefined;
     normalizeInterPodAffinityScores(scores);
     return undefined;
   }

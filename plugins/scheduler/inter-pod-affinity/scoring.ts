@@ -2,125 +2,41 @@
  * InterPodAffinity's scoring half: the per-topology-domain score PreScore precomputes, the node
  * score that sums it over the node's labels, and the min–max normalization.
  *
- * Mirrors upstream `pkg/scheduler/framework/plugins/interpodaffinity/scoring.go` (v1.35).
+ * Mirrors upstream `pkg/scheduler/framework/plugins/interpodaffinity/scoring.go` (v1.35). The score
+ * table (upstream `scoreMap`, `map[topologyKey]map[topologyValue]int64`) is a sum of per-node
+ * contributions, kept from cycle to cycle by a `NodeCountsMemo` like PreFilter's counts.
  */
 import {
-  affinityTermMatches,
   MAX_NODE_SCORE,
   StateKey,
   type AffinityTerm,
   type DeepReadonly,
-  type NodeInfo,
   type NodeScore,
   type Pod,
   type PodInfo,
   type WeightedAffinityTerm,
 } from 'kubeprop';
-import { labelValue } from './filtering.js';
+import { contributeForNode, type ContributeFn, type Contribution } from './counts-memo.js';
+import { podLabels, podNamespace, termMatches, type TopologyPairCounts } from './filtering.js';
 
 type LabelMap = Readonly<Record<string, string>>;
 
+/** Contribution target of the weights (the score of each domain). */
+export const SCORE_TARGET = 0;
 /**
- * Upstream `scoreMap` (`map[topologyKey]map[topologyValue]int64`) being built. An entry exists as
- * soon as one term matched on a node with the key, even if the weights sum to 0: upstream decides
- * PreScore's Skip on the presence of entries, not on their values.
+ * Contribution target counting the matched terms per domain. Upstream creates a `scoreMap` entry
+ * as soon as a term matches, even when the weights then sum to 0, and PreScore skips only when no
+ * entry exists; this count tells the two apart.
  */
-export class TopologyScoreBuilder {
-  private readonly byKey = new Map<string, Map<string, number>>();
-
-  /** Upstream `processTerm`: `pod` matches `term` and the node has its key ⇒ add `weight · multiplier`. */
-  processTerm(
-    term: AffinityTerm,
-    weight: number,
-    pod: DeepReadonly<Pod>,
-    nsLabels: LabelMap | undefined,
-    nodeLabels: LabelMap | undefined,
-    multiplier: number,
-  ): void {
-    if (!affinityTermMatches(term, pod, nsLabels)) return;
-    const value = labelValue(nodeLabels, term.topologyKey);
-    if (value === undefined) return;
-    let values = this.byKey.get(term.topologyKey);
-    if (values === undefined) {
-      values = new Map();
-      this.byKey.set(term.topologyKey, values);
-    }
-    values.set(value, (values.get(value) ?? 0) + weight * multiplier);
-  }
-
-  /** Upstream `processTerms`. */
-  processTerms(
-    terms: readonly WeightedAffinityTerm[],
-    pod: DeepReadonly<Pod>,
-    nsLabels: LabelMap | undefined,
-    nodeLabels: LabelMap | undefined,
-    multiplier: number,
-  ): void {
-    for (let i = 0; i < terms.length; i++) {
-      const t = terms[i] as WeightedAffinityTerm;
-      this.processTerm(t, t.weight, pod, nsLabels, nodeLabels, multiplier);
-    }
-  }
-
-  /** Whether no term matched anywhere (upstream PreScore then returns Skip). */
-  get empty(): boolean {
-    return this.byKey.size === 0;
-  }
-
-  /** The finished, read-only score table. */
-  build(): TopologyScore {
-    const keys: string[] = [];
-    const values: ReadonlyMap<string, number>[] = [];
-    for (const [k, v] of this.byKey) {
-      keys.push(k);
-      values.push(v);
-    }
-    return new TopologyScore(keys, values);
-  }
-}
-
-/**
- * The score per topology domain, stored as parallel arrays so that Score walks it without
- * allocating.
- */
-export class TopologyScore {
-  constructor(
-    private readonly keys: readonly string[],
-    private readonly values: readonly ReadonlyMap<string, number>[],
-  ) {}
-
-  /** Upstream `Score`: the sum, over the table's keys, of the score of the node's value. */
-  scoreNode(nodeLabels: LabelMap | undefined): number {
-    let score = 0;
-    for (let i = 0; i < this.keys.length; i++) {
-      const value = labelValue(nodeLabels, this.keys[i] as string);
-      if (value !== undefined) score += (this.values[i] as ReadonlyMap<string, number>).get(value) ?? 0;
-    }
-    return score;
-  }
-
-  /** Number of topology keys with at least one scored domain. */
-  get size(): number {
-    return this.keys.length;
-  }
-
-  /** The table, sorted by key then value (for tests and diagnostics). */
-  entries(): [key: string, value: string, score: number][] {
-    const out: [string, string, number][] = [];
-    for (let i = 0; i < this.keys.length; i++) {
-      for (const [value, score] of this.values[i] as ReadonlyMap<string, number>) out.push([this.keys[i] as string, value, score]);
-    }
-    out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-    return out;
-  }
-}
+export const MATCH_TARGET = 1;
 
 /**
  * Upstream `preScoreState`. Preemption never rescores, so like upstream (whose `Clone` returns the
  * same object) it has no `clone()`.
  */
 export interface PreScoreState {
-  readonly topologyScore: TopologyScore;
+  /** The score per topology pair (upstream `topologyScore`). */
+  readonly topologyScore: TopologyPairCounts;
 }
 
 /** Upstream `preScoreStateKey`. */
@@ -138,30 +54,105 @@ export interface IncomingPodScoring {
   readonly hardPodAffinityWeight: number;
 }
 
+/** Upstream `processTerm`: the pod matches `term` and the node has its key ⇒ `weight · multiplier` there. */
+function processTerm(
+  out: Contribution[],
+  term: AffinityTerm,
+  weight: number,
+  ns: string,
+  labels: LabelMap | undefined,
+  nsLabels: LabelMap | undefined,
+  nodeLabels: LabelMap,
+  multiplier: number,
+): void {
+  if (!termMatches(term, ns, labels, nsLabels)) return;
+  const before = out.length;
+  contributeForNode(out, SCORE_TARGET, nodeLabels, term.topologyKey, weight * multiplier);
+  if (out.length > before) contributeForNode(out, MATCH_TARGET, nodeLabels, term.topologyKey);
+}
+
+/** Upstream `processTerms`. */
+function processTerms(
+  out: Contribution[],
+  terms: readonly WeightedAffinityTerm[],
+  ns: string,
+  labels: LabelMap | undefined,
+  nsLabels: LabelMap | undefined,
+  nodeLabels: LabelMap,
+  multiplier: number,
+): void {
+  for (let i = 0; i < terms.length; i++) {
+    const t = terms[i] as WeightedAffinityTerm;
+    processTerm(out, t, t.weight, ns, labels, nsLabels, nodeLabels, multiplier);
+  }
+}
+
 /**
  * Upstream `processExistingPod`: the contributions of one existing pod on its node's domains:
  * the incoming pod's preferred affinity (+w) and anti-affinity (−w) terms the existing pod matches,
- * then the existing pod's required affinity terms (+hardPodAffinityWeight each), preferred affinity
- * (+w) and preferred anti-affinity (−w) terms the incoming pod matches (with its namespace labels).
- * The caller skips nodes without labels (upstream returns early for them; every term needs a
- * label of the node anyway).
+ * then the existing pod's required affinity terms (+hardPodAffinityWeight each, when that is > 0),
+ * preferred affinity (+w) and preferred anti-affinity (−w) terms the incoming pod matches (with
+ * its namespace labels).
  */
-export function processExistingPod(
-  incoming: IncomingPodScoring,
-  existing: PodInfo,
-  nodeLabels: LabelMap,
-  out: TopologyScoreBuilder,
-): void {
-  if (incoming.preferredAffinityTerms.length > 0) out.processTerms(incoming.preferredAffinityTerms, existing.pod, undefined, nodeLabels, 1);
-  if (incoming.preferredAntiAffinityTerms.length > 0) out.processTerms(incoming.preferredAntiAffinityTerms, existing.pod, undefined, nodeLabels, -1);
-  const required = existing.requiredAffinityTerms;
-  if (incoming.hardPodAffinityWeight > 0) {
-    for (let i = 0; i < required.length; i++) {
-      out.processTerm(required[i] as AffinityTerm, incoming.hardPodAffinityWeight, incoming.pod, incoming.namespaceLabels, nodeLabels, 1);
-    }
+export function processExistingPod(incoming: IncomingPodScoring, existing: PodInfo, nodeLabels: LabelMap, out: Contribution[]): void {
+  if (incoming.preferredAffinityTerms.length > 0 || incoming.preferredAntiAffinityTerms.length > 0) {
+    const ns = podNamespace(existing.pod);
+    const labels = podLabels(existing.pod);
+    processTerms(out, incoming.preferredAffinityTerms, ns, labels, undefined, nodeLabels, 1);
+    processTerms(out, incoming.preferredAntiAffinityTerms, ns, labels, undefined, nodeLabels, -1);
   }
-  if (existing.preferredAffinityTerms.length > 0) out.processTerms(existing.preferredAffinityTerms, incoming.pod, incoming.namespaceLabels, nodeLabels, 1);
-  if (existing.preferredAntiAffinityTerms.length > 0) out.processTerms(existing.preferredAntiAffinityTerms, incoming.pod, incoming.namespaceLabels, nodeLabels, -1);
+  const required = existing.requiredAffinityTerms;
+  const hasRequired = incoming.hardPodAffinityWeight > 0 && required.length > 0;
+  if (!hasRequired && existing.preferredAffinityTerms.length === 0 && existing.preferredAntiAffinityTerms.length === 0) return;
+  const ns = podNamespace(incoming.pod);
+  const labels = podLabels(incoming.pod);
+  const nsLabels = incoming.namespaceLabels;
+  if (hasRequired) {
+    for (let i = 0; i < required.length; i++) processTerm(out, required[i] as AffinityTerm, incoming.hardPodAffinityWeight, ns, labels, nsLabels, nodeLabels, 1);
+  }
+  processTerms(out, existing.preferredAffinityTerms, ns, labels, nsLabels, nodeLabels, 1);
+  processTerms(out, existing.preferredAntiAffinityTerms, ns, labels, nsLabels, nodeLabels, -1);
+}
+
+/**
+ * The contributions of a node to the score table: `processExistingPod` for every pod of the node
+ * when the incoming pod has preferred terms, else for its pods with affinity (the others cannot
+ * contribute then). A node without labels contributes nothing (upstream returns early for it;
+ * every term needs a label of the node anyway).
+ */
+export function scoreContributor(incoming: IncomingPodScoring): ContributeFn {
+  const allPods = incoming.preferredAffinityTerms.length > 0 || incoming.preferredAntiAffinityTerms.length > 0;
+  return (nodeInfo, nodeLabels, out) => {
+    if (nodeLabels === undefined) return;
+    const pods = allPods ? nodeInfo.pods : nodeInfo.podsWithAffinity;
+    for (let p = 0; p < pods.length; p++) processExistingPod(incoming, pods[p] as PodInfo, nodeLabels, out);
+  };
+}
+
+/**
+ * What the score table depends on besides the nodes: the incoming pod's namespace, labels and
+ * namespace labels (existing pods' terms), its preferred terms as written with the namespaces each
+ * merged term applies to, and `hardPodAffinityWeight`.
+ */
+export function scoreSignature(incoming: IncomingPodScoring): string {
+  const affinity = incoming.pod.spec?.affinity;
+  const resolved = (terms: readonly AffinityTerm[]): [string[], boolean][] => terms.map((t) => [[...t.namespaces].sort(), t.namespaceSelector.isEmpty()]);
+  const sorted = (l: LabelMap | undefined): [string, string][] =>
+    l === undefined
+      ? []
+      : Object.keys(l)
+          .sort()
+          .map((k) => [k, l[k] as string]);
+  return JSON.stringify([
+    podNamespace(incoming.pod),
+    sorted(podLabels(incoming.pod)),
+    sorted(incoming.namespaceLabels),
+    affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? null,
+    affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? null,
+    resolved(incoming.preferredAffinityTerms),
+    resolved(incoming.preferredAntiAffinityTerms),
+    incoming.hardPodAffinityWeight,
+  ]);
 }
 
 /**
