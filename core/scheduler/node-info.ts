@@ -287,6 +287,8 @@ export function podHostPorts(pod: DeepReadonly<Pod>): HostPort[] {
 /** A `NodeInfo` that can be changed: what the scheduler cache keeps, and what `clone()` returns. */
 export class MutableNodeInfo implements NodeInfo {
   node: DeepReadonly<Node>;
+  /** `node.metadata.name`, kept as a field because the filter and score loops read it per node. */
+  name: string;
   pods: PodInfo[] = [];
   podsWithAffinity: PodInfo[] = [];
   podsWithRequiredAntiAffinity: PodInfo[] = [];
@@ -299,16 +301,14 @@ export class MutableNodeInfo implements NodeInfo {
 
   constructor(node: DeepReadonly<Node>) {
     this.node = node;
+    this.name = node.metadata?.name ?? '';
     this.allocatable = resourceVectorFromList(node.status?.allocatable as Record<string, string | number> | undefined);
-  }
-
-  get name(): string {
-    return this.node.metadata?.name ?? '';
   }
 
   /** Replaces the node object (labels, taints, allocatable may change). */
   setNode(node: DeepReadonly<Node>): void {
     this.node = node;
+    this.name = node.metadata?.name ?? '';
     this.allocatable = resourceVectorFromList(node.status?.allocatable as Record<string, string | number> | undefined);
     this.generation++;
   }
@@ -345,7 +345,10 @@ export class MutableNodeInfo implements NodeInfo {
   }
 
   clone(): MutableNodeInfo {
-    const c = new MutableNodeInfo(this.node);
+    // Built without the constructor: allocatable is copied, not parsed again from the Node.
+    const c = Object.create(MutableNodeInfo.prototype) as MutableNodeInfo;
+    c.node = this.node;
+    c.name = this.name;
     c.pods = [...this.pods];
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];
@@ -357,6 +360,7 @@ export class MutableNodeInfo implements NodeInfo {
     c.generation = this.generation;
     return c;
   }
+
 }
 
 

@@ -146,7 +146,9 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
   const byUid = new Map<string, string>();
   for (const [k, p] of pods) byUid.set(p.metadata?.uid ?? '', k);
   const victimsOf = new Map<string, string[]>();
-  let currentPod: string | undefined;
+  // Victims are deleted while a scheduling cycle runs; they are attributed to that cycle's pod once
+  // scheduleOne returns.
+  let cycleVictims: string[] = [];
   let scheduler: Scheduler | undefined;
 
   const objects: ObjectLister = {
@@ -184,11 +186,7 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
       const cur = current(pod);
       if (!cur) return Status.success();
       pods.delete(key(pod));
-      if (currentPod !== undefined) {
-        const list = victimsOf.get(currentPod) ?? [];
-        list.push(key(pod));
-        victimsOf.set(currentPod, list);
-      }
+      cycleVictims.push(key(pod));
       scheduler!.onPodDelete(cur);
       return Status.success();
     },
@@ -245,11 +243,12 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
       }
     }
     const before = scheduler.queue.schedulingCycle;
+    cycleVictims = [];
     const attempt = scheduler.scheduleOne();
     if (!attempt || scheduler.queue.schedulingCycle === before) break;
     cycles++;
     const k = key(attempt.pod);
-    currentPod = k;
+    if (cycleVictims.length > 0) victimsOf.set(k, [...(victimsOf.get(k) ?? []), ...cycleVictims]);
     attempts.set(k, (attempts.get(k) ?? 0) + 1);
     if (attempt.kind === 'assumed') {
       for (const b of scheduler.readyBindings()) {
@@ -261,7 +260,6 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
     } else if (attempt.kind === 'failed') {
       last.set(k, { ok: false, message: attempt.message, ...(attempt.explain ? { explain: attempt.explain } : {}) });
     }
-    currentPod = undefined;
   }
 
   const results: WhatIfResult[] = pending.map((k) => {
