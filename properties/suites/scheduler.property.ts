@@ -261,7 +261,6 @@ describe('scheduler (property): default plugins through runWhatIf', function () 
         const after = stateAfter(c, out);
         const placed = new Set(out.results.filter((r) => r.node !== null).map((r) => r.pod));
         const over = findOvercommits(c.nodes as readonly DeepReadonly<Node>[], after.pods, placed);
-        if (over.length > 0) console.log("DBG", JSON.stringify(out.results), JSON.stringify(c.boundPods.map(key)));
         assert.deepEqual(over, [], `overcommitted: ${JSON.stringify(over)}`);
       }),
     );
