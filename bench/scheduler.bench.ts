@@ -542,3 +542,4 @@ function digest(s: string): string {
   }
   return (h >>> 0).toString(16).padStart(8, '0');
 }
+export const __testing = { Cluster, workloads };

@@ -48,3 +48,5 @@ export type { FieldValidationMode, ValidateOptions, ValidationResult } from './a
 export * from './store/index.js';
 // Preemption (the evaluator behind DefaultPreemption, reusable by custom PostFilter plugins).
 export * from './scheduler/preemption.js';
+// Controller runtime: informers, work queue, reconcilers, leader election, controller manager.
+export * from './controllers/index.js';

@@ -82,8 +82,11 @@ const RESULT_KINDS: ReadonlySet<string> = new Set(['done', 'requeueAfter', 'retr
 
 /** A running controller within one component incarnation. */
 export class Controller implements RuntimeReceiver {
+  /** The definition's name. */
   readonly name: string;
+  /** The controller's work queue (inspect it; the runtime feeds and drains it). */
   readonly queue: WorkQueue;
+  /** Reconcile counts (shared with the manager, so they survive incarnations). */
   readonly counts: ReconcileCounts;
   readonly #def: ControllerDefinition;
   readonly #host: RuntimeHost;

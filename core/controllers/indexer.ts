@@ -14,7 +14,8 @@ import { controllerRef } from './owner-references.js';
 
 /**
  * Upstream `cache.IndexFunc`: the index values of an object (none, one or several). It must be a
- * pure function of the object; throwing is reported as a `PluginError` naming the index.
+ * pure function of the object; throwing is reported as a `PluginError` naming the index, and the
+ * object is then left out of that index.
  */
 export type IndexFunc = (obj: DeepReadonly<KubeObject>) => readonly string[];
 
@@ -58,9 +59,14 @@ export class Indexer<T extends object = KubeObject> {
   readonly #items = new Map<string, DeepReadonly<T>>();
   readonly #byNamespace = new Map<string, Set<string>>();
   readonly #indexes: Index[] = [];
+  readonly #onError: ((error: PluginError) => void) | undefined;
 
-  /** @param indexers - custom indexes by name; `namespace` is built in and may not be redefined. */
-  constructor(indexers: Readonly<Record<string, IndexFunc>> = {}) {
+  /**
+   * @param indexers - custom indexes by name; `namespace` is built in and may not be redefined.
+   * @param onError - where index function failures go; without it they are thrown.
+   */
+  constructor(indexers: Readonly<Record<string, IndexFunc>> = {}, onError?: (error: PluginError) => void) {
+    this.#onError = onError;
     for (const name of Object.keys(indexers).sort()) {
       if (name === NAMESPACE_INDEX) throw new PluginError(name, 'Indexer', `the ${NAMESPACE_INDEX} index is built in`);
       this.#indexes.push({ name, fn: indexers[name] as IndexFunc, values: new Map() });
@@ -169,7 +175,10 @@ export class Indexer<T extends object = KubeObject> {
     try {
       return index.fn(obj as unknown as DeepReadonly<KubeObject>);
     } catch (cause) {
-      throw new PluginError(index.name, 'IndexFunc', `index function threw: ${String(cause)}`, { cause });
+      const error = new PluginError(index.name, 'IndexFunc', `index function threw: ${String(cause)}`, { cause });
+      if (this.#onError === undefined) throw error;
+      this.#onError(error);
+      return NONE;
     }
   }
 

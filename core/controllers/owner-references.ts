@@ -12,6 +12,7 @@ import { parseApiVersion } from '../api/types.js';
 interface WithMeta {
   readonly metadata?:
     | {
+        readonly name?: string | undefined;
         readonly uid?: string | undefined;
         readonly ownerReferences?: readonly DeepReadonly<OwnerReference>[] | undefined;
       }

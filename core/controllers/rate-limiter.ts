@@ -85,9 +85,9 @@ export class BucketRateLimiter<K = string> implements RateLimiter<K> {
     return this.#balance >= 0 ? 0 : Math.ceil(-this.#balance / this.qps);
   }
 
-  forget(): void {}
+  forget(_item: K): void {}
 
-  numRequeues(): number {
+  numRequeues(_item: K): number {
     return 0;
   }
 

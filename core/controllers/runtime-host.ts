@@ -40,7 +40,7 @@ export type RuntimeTimerKind =
   | 'worker-wake'
   /** A reconcile finished its modelled duration; `arg` is the worker slot. */
   | 'reconcile-done'
-  /** A leader elector's next attempt, or (arg 1) its renew deadline. */
+  /** A leader elector's next acquire or renew attempt, or its renew deadline (`arg` says which). */
   | 'leader-election'
   /** A component incarnation boots. */
   | 'component-start';

@@ -30,7 +30,7 @@
 import { groupKindKey } from '../api/kinds.js';
 import { objectKey, type DeepReadonly, type KubeObject } from '../api/types.js';
 import type { ApiClient } from '../apiserver/api-client.js';
-import { ConfigError, PluginError } from '../errors.js';
+import { ConfigError, PluginError, assertNever } from '../errors.js';
 import type { EventHandle } from '../sim/event-queue.js';
 import type { Rng } from '../sim/rng.js';
 import { isGone, isResourceExpired, type ApiError } from '../store/api-error.js';
@@ -125,8 +125,13 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
   #stopped = false;
   #synced = false;
   #paused = false;
-  /** The last resourceVersion received (list, object event or bookmark): where a watch resumes. */
+  /** The last resourceVersion processed (list, object event or bookmark). */
   #lastRv = '';
+  /**
+   * Where the next watch starts: the list's resourceVersion right after a list (whose response
+   * may still be in flight), else the last one processed.
+   */
+  #watchFromRv = '';
   /** The arrival time of the last scheduled delivery: later deliveries never arrive before it. */
   #lastArrivalMs = 0;
   #registration: WatchRegistration | undefined = undefined;
@@ -154,7 +159,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
     this.#resyncPeriodMs = resync;
     this.#rng = options.rng ?? options.host.actor.rng.fork(`informer/${this.kindKey}`);
     this.#onError = options.onError;
-    this.cache = new Indexer<T>(options.indexers ?? {});
+    this.cache = new Indexer<T>(options.indexers ?? {}, (error) => this.#handlerFailed('IndexFunc', error));
     this.#id = options.host.register(this);
   }
 
@@ -163,7 +168,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
     return this.#synced;
   }
 
-  /** Upstream `LastSyncResourceVersion`: the last resourceVersion received. */
+  /** Upstream `LastSyncResourceVersion`: the last resourceVersion processed. */
   get lastSyncResourceVersion(): string {
     return this.#lastRv;
   }
@@ -262,6 +267,11 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
   /** Called by the network with polled events: schedules their delivery after a drawn latency. */
   arrive(events: WatchEvent[], ended: boolean): void {
     if (this.#stopped) return;
+    // A host removed without stopping its informers (a caller's bug) must not take the network down.
+    if (!this.#host.actor.alive) {
+      this.stop();
+      return;
+    }
     if (ended) this.#registration = undefined;
     this.#deliver({ kind: 'informer-events', target: this.#id, events, ended });
   }
@@ -278,7 +288,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
         return;
       case 'informer-retry':
         this.#retry = undefined;
-        if (payload.arg === RETRY_WATCH) this.#openWatch(this.#lastRv);
+        if (payload.arg === RETRY_WATCH) this.#openWatch(this.#watchFromRv);
         else this.#listAndWatch();
         return;
       case 'informer-resync':
@@ -308,6 +318,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
   }
 
   #openWatch(resourceVersion: string): void {
+    this.#watchFromRv = resourceVersion;
     this.#watches++;
     const res = this.#client.watch({ group: this.#gk.group, kind: this.#gk.kind, ...this.#selection, resourceVersion, allowBookmarks: true });
     if (!res.ok) {
@@ -315,6 +326,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
       this.#retryAfterBackoff(RETRY_WATCH);
       return;
     }
+    this.#backoffMs = INFORMER_BACKOFF_INITIAL_MS;
     this.#registration = this.#network.register(this.kindKey, res.value, this);
     // A watch that failed at start holds its ERROR already; have it polled now.
     if (res.value.hasPending()) this.#network.notify(this.kindKey);
@@ -361,7 +373,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
         case 'DELETED':
           this.#events++;
           this.#lastRv = ev.object.metadata.resourceVersion ?? this.#lastRv;
-          this.#remove(objectKey(ev.object as KeyedObject), false);
+          this.#removeObserved(ev.object as unknown as DeepReadonly<T>);
           break;
         case 'BOOKMARK':
           this.#lastRv = ev.object.metadata.resourceVersion;
@@ -369,6 +381,8 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
         case 'ERROR':
           failed = ev.error;
           break;
+        default:
+          assertNever(ev, 'watch event');
       }
     }
     if (!ended) return;
@@ -394,9 +408,19 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
     else this.#notifyUpdate(old, obj);
   }
 
-  #remove(key: string, finalStateUnknown: boolean): void {
+  /**
+   * A watched deletion: handlers get the object the DELETED event carries (its last state, at the
+   * deletion's resourceVersion), as upstream's `Deleted` delta does.
+   */
+  #removeObserved(obj: DeepReadonly<T>): void {
+    this.cache.delete(objectKey(obj as KeyedObject));
+    this.#notifyDelete(obj, false);
+  }
+
+  /** A deletion inferred by a relist: handlers get the last state the cache knew. */
+  #removeInferred(key: string): void {
     const old = this.cache.delete(key);
-    if (old !== undefined) this.#notifyDelete(old, finalStateUnknown);
+    if (old !== undefined) this.#notifyDelete(old, true);
   }
 
   // Handlers are called in plain loops rather than through a generic helper taking a closure: this
@@ -448,7 +472,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
       else this.#notifyUpdate(old, obj);
     }
     if (this.cache.size > listed.size) {
-      for (const key of this.cache.keys()) if (!listed.has(key)) this.#remove(key, true);
+      for (const key of this.cache.keys()) if (!listed.has(key)) this.#removeInferred(key);
     }
     this.#lastRv = resourceVersion;
     if (!this.#synced) {

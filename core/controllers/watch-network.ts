@@ -15,6 +15,13 @@
  * stops every watch) call `notify()` themselves; `sweepIntervalMs` adds a periodic full poll as a
  * safety net for integrations that cannot.
  *
+ * Cost: a write of kind K costs one `hasPending` per live stream of K. With a field or label
+ * selector the store evaluates that stream's filter on each change it has not yet passed, so
+ * 1,000 node-filtered pod informers (kubelets) add about 1,000 filter evaluations per pod write.
+ * Upstream's watch cache avoids this with trigger indexes (pods by `spec.nodeName`); an index of
+ * that kind belongs in the store's watchers, and this pump would then need a way to learn which
+ * streams have news rather than asking each.
+ *
  * Upstream there is no such object: watch events are pushed over HTTP/2 streams. The model keeps
  * the observable properties: each stream is delivered in order, exactly once, with a latency, and
  * a stream that breaks is seen to break only after the events sent before it.

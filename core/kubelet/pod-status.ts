@@ -7,16 +7,16 @@
  * order), `pkg/kubelet/status/generate.go` (the `Initialized`, `ContainersReady`, `Ready` and
  * `PodReadyToStartContainers` conditions and their reasons), `pkg/kubelet/status/status_manager.go`
  * (`updateLastTransitionTime`, the start time that never changes, `mergePodStatus`: conditions not
- * owned by the kubelet are kept), `pkg/kubelet/types/pod_status.go` (`PodConditionByKubelet`) and
- * `pkg/apis/core/v1/helper/qos/qos.go` (`ComputePodQOS`). Condition `observedGeneration` and
+ * owned by the kubelet are kept), `pkg/kubelet/types/pod_status.go` (`PodConditionByKubelet`). The QoS class is the one the API
+ * server stored at creation (computed again, as upstream's `ComputePodQOS`, when absent). Condition `observedGeneration` and
  * `status.observedGeneration` are set (`PodObservedGenerationTracking`, GA in v1.35).
  *
  * The kubelet describes each container with a `ContainerStatusView`; this module turns the views
  * into API objects, so the kubelet's bookkeeping stays in numbers and the JSON is built only when a
  * status is about to be written.
  */
-import { parseQuantityCached, type Quantity } from '../api/quantity.js';
 import type { Container, ContainerStatus, DeepReadonly, Pod, PodCondition, PodStatus } from '../api/types.js';
+import { podQosClass } from '../apiserver/pod-qos.js';
 import { formatRfc3339 } from '../sim/clock.js';
 
 /** A container state as the kubelet sees it, times in virtual milliseconds. */
@@ -77,9 +77,6 @@ export const REASON_READINESS_GATES_NOT_READY = 'ReadinessGatesNotReady';
 
 /** The pod phases. */
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
-/** The QoS classes. */
-export type PodQosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
-
 /** Condition types the kubelet owns (upstream `PodConditionByKubelet`, without the resize ones). */
 export const KUBELET_CONDITION_TYPES: ReadonlySet<string> = new Set([
   'PodScheduled',
@@ -99,7 +96,7 @@ export function isRestartableInitContainer(c: DeepReadonly<Container>): boolean 
   return c.restartPolicy === 'Always';
 }
 
-function stateToApi(state: ContainerStateView): ContainerStatus['state'] {
+function stateToApi(state: ContainerStateView): NonNullable<ContainerStatus['state']> {
   switch (state.kind) {
     case 'waiting':
       return { waiting: state.message === undefined ? { reason: state.reason } : { reason: state.reason, message: state.message } };
@@ -364,10 +361,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   const phase = computePodPhase(pod, initStatuses, statuses, input.podIsTerminal, input.podHasInitialized);
   const all = initStatuses.length === 0 ? statuses : [...initStatuses, ...statuses];
   const containersReady = containersReadyCondition(pod, all, phase);
-  const ready =
-    phase === 'Failed' || phase === 'Succeeded'
-      ? { type: 'Ready', status: 'False' as const, reason: phase === 'Failed' ? REASON_POD_FAILED : REASON_POD_COMPLETED }
-      : readyCondition(pod, containersReady);
+  const ready = readyCondition(pod, containersReady);
   const bare: BareCondition[] = [
     { type: 'PodReadyToStartContainers', status: input.sandboxReady ? 'True' : 'False' },
     initializedCondition(pod, initStatuses, phase, input.podHasInitialized),
@@ -388,7 +382,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   status.startTime = input.previous?.startTime ?? pod.status?.startTime ?? formatRfc3339(input.startTimeMs);
   if (initStatuses.length > 0) status.initContainerStatuses = initStatuses.map(toApiContainerStatus);
   status.containerStatuses = [...statuses].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(toApiContainerStatus);
-  status.qosClass = podQosClass(pod);
+  status.qosClass = pod.status?.qosClass ?? podQosClass(pod);
   const claims = pod.status?.resourceClaimStatuses;
   if (claims !== undefined) status.resourceClaimStatuses = claims as NonNullable<PodStatus['resourceClaimStatuses']>;
   const extended = (pod.status as { readonly extendedResourceClaimStatus?: unknown } | undefined)?.extendedResourceClaimStatus;
@@ -410,71 +404,7 @@ export function buildRejectedPodStatus(pod: DeepReadonly<Pod>, reason: string, m
   status.message = message;
   status.reason = reason;
   status.startTime = pod.status?.startTime ?? formatRfc3339(nowMs);
-  status.qosClass = podQosClass(pod);
+  status.qosClass = pod.status?.qosClass ?? podQosClass(pod);
   if (typeof pod.metadata?.generation === 'number') status.observedGeneration = pod.metadata.generation;
   return status;
-}
-
-const QOS_RESOURCES = ['cpu', 'memory'] as const;
-
-type QtyRecord = Readonly<Record<string, string | number>> | undefined;
-
-function positive(list: QtyRecord, name: string): Quantity | undefined {
-  const raw = list?.[name];
-  if (raw === undefined || raw === null) return undefined;
-  try {
-    const q = parseQuantityCached(raw);
-    return q.sign() > 0 ? q : undefined;
-  } catch {
-    // An unparsable quantity cannot reach a kubelet through the API server; ignore it here.
-    return undefined;
-  }
-}
-
-/**
- * Upstream `ComputePodQOS`: BestEffort without any cpu/memory request or limit, Guaranteed when
- * every container (or the pod level, when pod-level resources are set) limits both cpu and memory
- * and the summed requests equal the summed limits, Burstable otherwise. A limit without a request
- * counts as a request of the same amount, as the API server's defaulting would have made it.
- */
-export function podQosClass(pod: DeepReadonly<Pod>): PodQosClass {
-  const requests = new Map<string, Quantity>();
-  const limits = new Map<string, Quantity>();
-  let guaranteed = true;
-  const add = (into: Map<string, Quantity>, name: string, q: Quantity): void => {
-    const have = into.get(name);
-    into.set(name, have === undefined ? q : have.add(q));
-  };
-  const scan = (reqList: QtyRecord, limList: QtyRecord): void => {
-    let limitsFound = 0;
-    for (const name of QOS_RESOURCES) {
-      const lim = positive(limList, name);
-      const req = positive(reqList, name) ?? (reqList?.[name] === undefined ? lim : undefined);
-      if (req !== undefined) add(requests, name, req);
-      if (lim !== undefined) {
-        add(limits, name, lim);
-        limitsFound++;
-      }
-    }
-    if (limitsFound < QOS_RESOURCES.length) guaranteed = false;
-  };
-  const podLevel = pod.spec?.resources;
-  if (podLevel !== undefined && (Object.keys(podLevel.requests ?? {}).length > 0 || Object.keys(podLevel.limits ?? {}).length > 0)) {
-    scan(podLevel.requests as QtyRecord, podLevel.limits as QtyRecord);
-  } else {
-    for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
-      scan(c.resources?.requests as QtyRecord, c.resources?.limits as QtyRecord);
-    }
-  }
-  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
-  if (guaranteed) {
-    for (const [name, req] of requests) {
-      const lim = limits.get(name);
-      if (lim === undefined || lim.cmp(req) !== 0) {
-        guaranteed = false;
-        break;
-      }
-    }
-  }
-  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
 }

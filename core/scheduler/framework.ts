@@ -189,14 +189,15 @@ export class Framework {
 
   /**
    * Upstream `RunPreFilterPlugins`: Skip ⇒ that plugin's Filter is skipped this cycle;
-   * UnschedulableAndUnresolvable stops at once; Unschedulable is remembered while the rest run;
-   * node sets are intersected, an empty intersection is UnschedulableAndUnresolvable.
+   * UnschedulableAndUnresolvable stops at once; Unschedulable is remembered while the rest run (the
+   * last one is returned, as upstream's `returnStatus`); node sets are intersected, and an empty
+   * intersection is UnschedulableAndUnresolvable at once, before any later plugin runs.
    */
   runPreFilterPlugins(state: CycleState, pod: DeepReadonly<Pod>, nodes: readonly NodeInfo[]): PreFilterOutcome {
     let nodeNames: Set<string> | undefined;
     const restrictingPlugins: string[] = [];
     const unschedulablePlugins = new Set<string>();
-    let firstRejection: Status | undefined;
+    let lastRejection: Status | undefined;
     for (const p of this.plugins.preFilter) {
       const raw = this.guard(p.name, 'PreFilter', undefined, () => p.instance.preFilter!(state, pod, nodes));
       if (raw !== undefined && raw !== null && !isStatusValue(raw)) {
@@ -208,6 +209,7 @@ export class Framework {
         restrictingPlugins.push(p.name);
         if (nodeNames === undefined) nodeNames = new Set(set);
         else for (const n of [...nodeNames]) if (!set.has(n)) nodeNames.delete(n);
+        if (nodeNames.size === 0) return this.emptyIntersection(nodeNames, restrictingPlugins, unschedulablePlugins);
         continue;
       }
       const s = this.checkStatus(p.name, 'PreFilter', raw, ['Success', 'Skip', 'Unschedulable', 'UnschedulableAndUnresolvable', 'Error']);
@@ -222,7 +224,7 @@ export class Framework {
           return { status: Status.withPlugin(s, p.name), nodeNames: undefined, unschedulablePlugins, restrictingPlugins: [] };
         case 'Unschedulable':
           unschedulablePlugins.add(p.name);
-          firstRejection ??= Status.withPlugin(s, p.name);
+          lastRejection = Status.withPlugin(s, p.name);
           break;
         default: {
           const msg = `running PreFilter plugin "${p.name}": ${statusMessage(s)}`;
@@ -231,16 +233,19 @@ export class Framework {
       }
     }
     const sorted = [...restrictingPlugins].sort();
-    if (firstRejection) return { status: firstRejection, nodeNames: undefined, unschedulablePlugins, restrictingPlugins: sorted };
-    if (nodeNames !== undefined && nodeNames.size === 0) {
-      for (const n of sorted) unschedulablePlugins.add(n);
-      const st =
-        sorted.length === 1
-          ? Status.withPlugin(Status.unschedulableAndUnresolvable(`node(s) didn't satisfy plugin ${sorted[0]!}`), sorted[0]!)
-          : Status.unschedulableAndUnresolvable(`node(s) didn't satisfy plugin(s) [${sorted.join(' ')}] simultaneously`);
-      return { status: st, nodeNames, unschedulablePlugins, restrictingPlugins: sorted };
-    }
+    if (lastRejection) return { status: lastRejection, nodeNames: undefined, unschedulablePlugins, restrictingPlugins: sorted };
     return { status: SUCCESS, nodeNames, unschedulablePlugins, restrictingPlugins: sorted };
+  }
+
+  /** The outcome of a PreFilter whose node sets no longer intersect (upstream's message texts). */
+  private emptyIntersection(nodeNames: Set<string>, restrictingPlugins: readonly string[], unschedulablePlugins: Set<string>): PreFilterOutcome {
+    const sorted = [...restrictingPlugins].sort();
+    for (const n of sorted) unschedulablePlugins.add(n);
+    const st =
+      sorted.length === 1
+        ? Status.withPlugin(Status.unschedulableAndUnresolvable(`node(s) didn't satisfy plugin ${sorted[0]!}`), sorted[0]!)
+        : Status.unschedulableAndUnresolvable(`node(s) didn't satisfy plugin(s) [${sorted.join(' ')}] simultaneously`);
+    return { status: st, nodeNames, unschedulablePlugins, restrictingPlugins: sorted };
   }
 
   /** Upstream `RunPreFilterExtensionAddPod`. */
@@ -277,6 +282,11 @@ export class Framework {
     if (skip.size === 0) return this.plugins.filter;
     const changes = skip instanceof ChangeCountingSet ? skip.changes : -1;
     if (state === this.filterListState && changes >= 0 && changes === this.filterListChanges) return this.filterList;
+    return this.computeFilterList(state, skip, changes);
+  }
+
+  // Kept out of `activeFilterPlugins`: a closure there would make every call allocate a context.
+  private computeFilterList(state: CycleState, skip: ReadonlySet<string>, changes: number): readonly EnabledPlugin[] {
     const list = this.plugins.filter.filter((p) => !skip.has(p.name));
     this.filterListState = state;
     this.filterListChanges = changes;
@@ -294,29 +304,38 @@ export class Framework {
    */
   runFilterPlugins(state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): Status {
     const filters = this.activeFilterPlugins(state);
-    for (let i = 0; i < filters.length; i++) {
-      const p = filters[i]!;
+    let i = 0;
+    for (;;) {
       let raw: StatusLike | Status;
-      const gen = nodeInfo.generation;
+      // One try around the loop rather than one per call; `i` tells which plugin threw.
       try {
-        raw = p.instance.filter!(state, pod, nodeInfo);
+        for (; i < filters.length; i++) {
+          const gen = nodeInfo.generation;
+          raw = filters[i]!.instance.filter!(state, pod, nodeInfo);
+          if (nodeInfo.generation !== gen) {
+            return this.pluginFailure(filters[i]!.name, 'Filter', `mutated its inputs: NodeInfo ${nodeInfo.name} changed during the call`);
+          }
+          if (raw === undefined || raw === null) continue;
+          if (raw.code === 'Success' && isStatusValue(raw)) continue;
+          break;
+        }
       } catch (err) {
-        return this.pluginFailure(p.name, 'Filter', err instanceof Error ? err.message : `threw ${describe(err)}`, err);
+        return this.pluginFailure(filters[i]!.name, 'Filter', err instanceof Error ? err.message : `threw ${describe(err)}`, err);
       }
-      if (nodeInfo.generation !== gen) return this.pluginFailure(p.name, 'Filter', `mutated its inputs: NodeInfo ${nodeInfo.name} changed during the call`);
-      if (raw === undefined || raw === null) continue;
-      if (raw.code === 'Success' && isStatusValue(raw)) continue;
-      const s = this.filterStatus(p.name, raw);
+      if (i >= filters.length) return SUCCESS;
+      const s = this.filterStatus(filters[i]!.name, raw);
       if (s !== undefined) return s;
+      i++;
     }
-    return SUCCESS;
   }
 
   /** What a Filter plugin's non-Success return stands for (undefined: it was a Success after all). */
   private filterStatus(plugin: string, raw: unknown): Status | undefined {
     const s = this.checkStatus(plugin, 'Filter', raw, ['Success', 'Error', 'Unschedulable', 'UnschedulableAndUnresolvable', 'Wait', 'Skip', 'Pending']);
     if (s.code === 'Success') return undefined;
-    if (s.code === 'Unschedulable' || s.code === 'UnschedulableAndUnresolvable') return Status.withPlugin(s, plugin);
+    // Upstream keeps every rejection (`IsRejected`: Unschedulable, UnschedulableAndUnresolvable,
+    // Pending); other codes become Error.
+    if (s.code === 'Unschedulable' || s.code === 'UnschedulableAndUnresolvable' || s.code === 'Pending') return Status.withPlugin(s, plugin);
     if (s.code === 'Error' && s.error instanceof PluginError) return s;
     const msg = `running "${plugin}" filter plugin: ${statusMessage(s)}`;
     return Status.withPlugin({ ...Status.error(s.error ?? msg), reasons: [msg] }, plugin);
@@ -349,10 +368,15 @@ export class Framework {
     return this.runFilterPlugins(state, pod, nodeInfo);
   }
 
-  /** Upstream `RunPostFilterPlugins`: the first Success (or Error) wins; rejections are collected. */
+  /**
+   * Upstream `RunPostFilterPlugins`: the first Success, Error or UnschedulableAndUnresolvable wins;
+   * other rejections are collected, and the last of their results that nominates (mode not Noop,
+   * e.g. preemption clearing a stale nomination) is returned with the final Unschedulable status.
+   */
   runPostFilterPlugins(state: CycleState, pod: DeepReadonly<Pod>, statuses: ReadonlyMap<string, Status>): PostFilterResult {
     const reasons: string[] = [];
     let rejector: string | undefined;
+    let nominating: PostFilterResult | undefined;
     for (const p of this.plugins.postFilter) {
       const raw = this.guard(p.name, 'PostFilter', undefined, () => p.instance.postFilter!(state, pod, statuses));
       let result: PostFilterResult;
@@ -363,7 +387,9 @@ export class Framework {
       const s = result.status;
       if (s.code === 'Success') return result;
       if (s.code === 'Error') return { status: Status.withPlugin(s, p.name) };
-      if (s.code === 'Unschedulable' || s.code === 'UnschedulableAndUnresolvable') {
+      if (s.code === 'UnschedulableAndUnresolvable') return { ...result, status: Status.withPlugin(s, p.name) };
+      if (s.code === 'Unschedulable' || s.code === 'Pending') {
+        if (result.nominatedNodeName !== undefined && (result.nominatingMode ?? 'Override') !== 'Noop') nominating = result;
         reasons.push(...s.reasons);
         rejector ??= p.name;
         continue;
@@ -371,7 +397,9 @@ export class Framework {
       return { status: this.pluginFailure(p.name, 'PostFilter', `returned status code ${s.code}, which is not allowed at PostFilter`) };
     }
     const st = Status.of('Unschedulable', ...reasons);
-    return { status: rejector ? Status.withPlugin(st, rejector) : st };
+    const status = rejector ? Status.withPlugin(st, rejector) : st;
+    if (nominating === undefined || nominating.nominatedNodeName === undefined) return { status };
+    return { status, nominatedNodeName: nominating.nominatedNodeName, nominatingMode: nominating.nominatingMode ?? 'Override' };
   }
 
   /** Upstream `RunPreScorePlugins`: Skip disables that plugin's Score this cycle. */
@@ -427,24 +455,30 @@ export class Framework {
       const raws = normalize ? undefined : (scratch ??= new Float64Array(n));
       // The first out-of-range score, reported once every node was scored (as after NormalizeScore).
       let firstInvalid = -1;
-      for (let i = 0; i < n; i++) {
-        const ni = nodes[i]!;
-        const gen = ni.generation;
-        let raw: number | Status;
-        try {
-          raw = p.instance.score!(state, pod, ni);
-        } catch (err) {
-          return { status: this.pluginFailure(p.name, 'Score', err instanceof Error ? err.message : `threw ${describe(err)}`, err), totals };
+      // One try around the loop rather than one per call; `i` tells which node's call threw.
+      let i = 0;
+      try {
+        for (; i < n; i++) {
+          const ni = nodes[i]!;
+          const gen = ni.generation;
+          const raw: number | Status = p.instance.score!(state, pod, ni);
+          if (ni.generation !== gen) return { status: this.pluginFailure(p.name, 'Score', `mutated its inputs: NodeInfo ${ni.name} changed during the call`), totals };
+          let v: number;
+          // Small integers, by far the common case, are finite and already truncated.
+          if (typeof raw === 'number' && (raw | 0) === raw) v = raw;
+          else {
+            if (typeof raw !== 'number') return { status: this.scoreReturnFailure(p.name, raw, ni.name), totals };
+            if (!Number.isFinite(raw)) return { status: this.pluginFailure(p.name, 'Score', `returned ${raw} for node ${ni.name}: scores must be finite integers`), totals };
+            v = Math.trunc(raw);
+          }
+          if (list !== undefined) list[i] = { name: ni.name, score: v };
+          else {
+            raws![i] = v;
+            if (firstInvalid < 0 && (v > MAX_NODE_SCORE || v < MIN_NODE_SCORE)) firstInvalid = i;
+          }
         }
-        if (ni.generation !== gen) return { status: this.pluginFailure(p.name, 'Score', `mutated its inputs: NodeInfo ${ni.name} changed during the call`), totals };
-        if (typeof raw !== 'number') return { status: this.scoreReturnFailure(p.name, raw, ni.name), totals };
-        if (!Number.isFinite(raw)) return { status: this.pluginFailure(p.name, 'Score', `returned ${raw} for node ${ni.name}: scores must be finite integers`), totals };
-        const score = Math.trunc(raw);
-        if (list !== undefined) list[i] = { name: ni.name, score };
-        else {
-          raws![i] = score;
-          if (firstInvalid < 0 && (score > MAX_NODE_SCORE || score < MIN_NODE_SCORE)) firstInvalid = i;
-        }
+      } catch (err) {
+        return { status: this.pluginFailure(p.name, 'Score', err instanceof Error ? err.message : `threw ${describe(err)}`, err), totals };
       }
       if (list !== undefined) {
         const raw = this.guard(p.name, 'NormalizeScore', undefined, () => p.instance.normalizeScore!(state, pod, list));
@@ -556,7 +590,9 @@ export class Framework {
       }
       return { status: Status.withPlugin(s, p.name), waiting };
     }
-    if (waiting.size > 0) return { status: Status.wait('one or more plugins asked to wait and no plugin rejected pod'), waiting };
+    if (waiting.size > 0) {
+      return { status: Status.wait(`one or more plugins asked to wait and no plugin rejected pod ${JSON.stringify(pod.metadata?.name ?? '')}`), waiting };
+    }
     return { status: SUCCESS, waiting };
   }
 

@@ -89,8 +89,31 @@ function weightedTerms(pod: DeepReadonly<Pod>, terms: readonly DeepReadonly<Weig
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+/**
+ * PodInfos of frozen pods, by pod object. Pods in the simulation are deep-frozen values, so the
+ * queue, the cache and plugins that ask for the PodInfo of the same pod object share one instead of
+ * aggregating its requests and parsing its terms again.
+ */
+const podInfoMemo = new WeakMap<DeepReadonly<Pod>, PodInfo>();
+
+/** Whether the pod looks immutable: it and its metadata and spec are frozen. */
+function isFrozenPod(pod: DeepReadonly<Pod>): boolean {
+  return Object.isFrozen(pod) && (pod.spec === undefined || Object.isFrozen(pod.spec)) && (pod.metadata === undefined || Object.isFrozen(pod.metadata));
+}
+
 /** Computes the `PodInfo` of a pod (upstream `NewPodInfo`). Never throws: parse errors are recorded. */
 export function newPodInfo(pod: DeepReadonly<Pod>): PodInfo {
+  const frozen = isFrozenPod(pod);
+  if (frozen) {
+    const known = podInfoMemo.get(pod);
+    if (known !== undefined) return known;
+  }
+  const info = computePodInfo(pod);
+  if (frozen) podInfoMemo.set(pod, info);
+  return info;
+}
+
+function computePodInfo(pod: DeepReadonly<Pod>): PodInfo {
   const requests = podRequests(pod);
   const nonZeroRequests = podNonZeroRequests(pod);
   const affinity = pod.spec?.affinity;

@@ -14,6 +14,40 @@ import type { DeepReadonly, Node, Pod } from '../api/types.js';
 import { MutableNodeInfo, podInfoFor, type ImageStateSummary, type NodeInfo, type PodInfo } from './node-info.js';
 import type { NodeInfoLister } from './plugin.js';
 
+/** Bit 1: the node has pods with affinity; bit 2: pods with required anti-affinity. */
+function affinityMembership(ni: MutableNodeInfo): number {
+  return (ni.podsWithAffinity.length > 0 ? 1 : 0) | (ni.podsWithRequiredAntiAffinity.length > 0 ? 2 : 0);
+}
+
+/**
+ * A copy of `list` (ordered by `index`) with `ni` added or removed; `undefined` stays undefined (the
+ * list is built on demand).
+ */
+function withMembership(
+  list: MutableNodeInfo[] | undefined,
+  ni: MutableNodeInfo,
+  member: boolean,
+  index: ReadonlyMap<MutableNodeInfo, number>,
+): MutableNodeInfo[] | undefined {
+  if (list === undefined) return undefined;
+  const pos = index.get(ni);
+  if (pos === undefined) return undefined;
+  // Binary search for the first element at or after `ni`'s position in the node list.
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((index.get(list[mid]!) ?? -1) < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  const present = lo < list.length && list[lo] === ni;
+  if (member === present) return list;
+  const out = list.slice(0, lo);
+  if (member) out.push(ni);
+  for (let i = present ? lo + 1 : lo; i < list.length; i++) out.push(list[i]!);
+  return out;
+}
+
 /** Upstream `utilnode.GetZoneKey`: region and zone labels joined (empty when neither is set). */
 export function zoneKey(node: DeepReadonly<Node>): string {
   const labels = node.metadata?.labels ?? {};
@@ -90,17 +124,43 @@ export class SchedulerCache implements NodeInfoLister {
   /** Pods bound to nodes the cache has not seen yet (upstream keeps "ghost" NodeInfos). */
   private readonly orphanPods = new Map<string, Map<string, PodInfo>>();
   private listCache: MutableNodeInfo[] | undefined;
+  /** Position of each node in `listCache` (built with it), to keep the lists below in its order. */
+  private listIndex: Map<MutableNodeInfo, number> | undefined;
   private affinityListCache: MutableNodeInfo[] | undefined;
   private antiAffinityListCache: MutableNodeInfo[] | undefined;
   private imagesDirty = true;
   /** Bumped on every change. */
   generation = 0;
 
-  private changed(structural: boolean): void {
+  /**
+   * Records a change. The node list is rebuilt only after a structural change. The lists of nodes
+   * with (anti-)affinity pods are dropped here only for changes of nodes; pod changes keep them up
+   * to date in `attach`/`detach`, since most pods have no affinity and leave them as they are.
+   */
+  private changed(structural: boolean, podChange = false): void {
     this.generation++;
-    if (structural) this.listCache = undefined;
-    this.affinityListCache = undefined;
-    this.antiAffinityListCache = undefined;
+    if (structural) {
+      this.listCache = undefined;
+      this.listIndex = undefined;
+    }
+    if (!podChange) {
+      this.affinityListCache = undefined;
+      this.antiAffinityListCache = undefined;
+    }
+  }
+
+  /**
+   * Keeps the cached lists of nodes with (anti-)affinity pods in step with a node whose pods just
+   * changed: `before` is `affinityMembership(ni)` before the change. A node joining or leaving a
+   * list makes a new array (lists already handed out stay as they were), in node-list order.
+   */
+  private affinityMembershipChanged(ni: MutableNodeInfo, before: number): void {
+    const after = affinityMembership(ni);
+    if (after === before) return;
+    const index = this.listIndex;
+    const changedBits = after ^ before;
+    if (changedBits & 1) this.affinityListCache = index === undefined ? undefined : withMembership(this.affinityListCache, ni, (after & 1) !== 0, index);
+    if (changedBits & 2) this.antiAffinityListCache = index === undefined ? undefined : withMembership(this.antiAffinityListCache, ni, (after & 2) !== 0, index);
   }
 
   // ---- nodes ----
@@ -163,8 +223,11 @@ export class SchedulerCache implements NodeInfoLister {
 
   private attach(nodeName: string, pi: PodInfo): void {
     const ni = this.nodes.get(nodeName);
-    if (ni) ni.addPod(pi);
-    else {
+    if (ni) {
+      const before = affinityMembership(ni);
+      ni.addPod(pi);
+      this.affinityMembershipChanged(ni, before);
+    } else {
       let m = this.orphanPods.get(nodeName);
       if (!m) this.orphanPods.set(nodeName, (m = new Map()));
       m.set(pi.pod.metadata?.uid ?? '', pi);
@@ -173,8 +236,13 @@ export class SchedulerCache implements NodeInfoLister {
 
   private detach(nodeName: string, pod: DeepReadonly<Pod>): void {
     const ni = this.nodes.get(nodeName);
-    if (ni) ni.removePod(pod);
-    else this.orphanPods.get(nodeName)?.delete(pod.metadata?.uid ?? '');
+    if (ni) {
+      const before = affinityMembership(ni);
+      ni.removePod(pod);
+      this.affinityMembershipChanged(ni, before);
+    } else {
+      this.orphanPods.get(nodeName)?.delete(pod.metadata?.uid ?? '');
+    }
   }
 
   /** Whether the pod is assumed (placed by this scheduler, binding not yet confirmed). */
@@ -194,7 +262,7 @@ export class SchedulerCache implements NodeInfoLister {
     const pi = podInfoFor(pod, podInfo);
     this.pods.set(uid, { podInfo: pi, nodeName, assumed: true, bindingFinished: false });
     this.attach(nodeName, pi);
-    this.changed(false);
+    this.changed(false, true);
   }
 
   /** Upstream `FinishBinding`. */
@@ -210,7 +278,7 @@ export class SchedulerCache implements NodeInfoLister {
     if (!st || !st.assumed) return;
     this.detach(st.nodeName, st.podInfo.pod);
     this.pods.delete(uid);
-    this.changed(false);
+    this.changed(false, true);
   }
 
   /** Upstream `AddPod` (an assigned pod from the informer); confirms an assumed pod. */
@@ -225,7 +293,7 @@ export class SchedulerCache implements NodeInfoLister {
     const pi = podInfoFor(pod, st?.podInfo);
     this.pods.set(uid, { podInfo: pi, nodeName, assumed: false, bindingFinished: true });
     this.attach(nodeName, pi);
-    this.changed(false);
+    this.changed(false, true);
   }
 
   updatePod(pod: DeepReadonly<Pod>): void {
@@ -238,7 +306,7 @@ export class SchedulerCache implements NodeInfoLister {
     if (!st) return;
     this.detach(st.nodeName, st.podInfo.pod);
     this.pods.delete(uid);
-    this.changed(false);
+    this.changed(false, true);
   }
 
   podCount(): number {
@@ -279,7 +347,10 @@ export class SchedulerCache implements NodeInfoLister {
 
   list(): readonly NodeInfo[] {
     this.refreshImages();
-    if (!this.listCache) this.listCache = this.tree.list().map((n) => this.nodes.get(n)!);
+    if (!this.listCache) {
+      this.listCache = this.tree.list().map((n) => this.nodes.get(n)!);
+      this.listIndex = new Map(this.listCache.map((n, i) => [n, i]));
+    }
     return this.listCache;
   }
 

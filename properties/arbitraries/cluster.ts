@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type { KubeObject } from 'kubeprop';
-import { range, vocabulary } from './compose.js';
+import { list, range, vocabulary } from './compose.js';
 import { namespace, type NamespaceObject } from './namespace.js';
 import { node, nodeNames, renameNode, type NodeConstraints, type NodeObject } from './node.js';
 import { pod, type PodConstraints, type PodObject } from './pod.js';
@@ -70,14 +70,14 @@ export function cluster(constraints: ClusterConstraints = {}): fc.Arbitrary<Clus
 
   return fc
     .record({
-      nodes: fc.array(node(constraints.node ?? {}), { minLength: nodes.min, maxLength: nodes.max }),
+      nodes: list(node(constraints.node ?? {}), { minLength: nodes.min, maxLength: nodes.max }),
       // A bound pod carries the index of its node; the node count is only known after shrinking.
-      bound: fc.array(fc.tuple(pod({ ...podBase, schedulingGatesPercent: 0 }), fc.nat({ max: Math.max(nodes.max - 1, 0) })), {
+      bound: list(fc.tuple(pod({ ...podBase, schedulingGatesPercent: 0 }), fc.nat({ max: Math.max(nodes.max - 1, 0) })), {
         maxLength: bound.max,
       }),
-      pending: fc.array(pod({ ...podBase, ...(constraints.pendingPod ?? {}) }), { minLength: pending.min, maxLength: pending.max }),
+      pending: list(pod({ ...podBase, ...(constraints.pendingPod ?? {}) }), { minLength: pending.min, maxLength: pending.max }),
       namespaces: fc.tuple(...namespaces.map((name) => namespace({ name }))),
-      pdbs: fc.array(podDisruptionBudget({ namespaces }), { maxLength: constraints.maxPodDisruptionBudgets ?? 1 }),
+      pdbs: list(podDisruptionBudget({ namespaces }), { maxLength: constraints.maxPodDisruptionBudgets ?? 1 }),
     })
     .map((d) => {
       const nodeList = d.nodes.map((n, i) => renameNode(n, `node-${i}`));

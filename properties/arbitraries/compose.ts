@@ -19,6 +19,30 @@ export function optional<T>(arb: fc.Arbitrary<T>, presentPercent = 50): fc.Arbit
   );
 }
 
+/**
+ * True `percent` % of the time, shrinking to false. (A mapped `fc.integer` would not do: fast-check
+ * biases integers towards the bounds, so `n < 3` over 0..99 comes out far more often than 3 %.)
+ */
+export function chance(percent: number): fc.Arbitrary<boolean> {
+  if (percent <= 0) return fc.constant(false);
+  if (percent >= 100) return fc.constant(true);
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(false), weight: 100 - percent }, { arbitrary: fc.constant(true), weight: percent });
+}
+
+/**
+ * An array whose elements can each shrink away, wherever they sit. fast-check shrinks an array's
+ * length by dropping leading elements, so with a plain `fc.array` an irrelevant element behind a
+ * relevant one stays in the counterexample; here every element is optional and absent ones are
+ * dropped, so shrinking can remove any of them.
+ */
+export function list<T>(arb: fc.Arbitrary<T>, constraints: { readonly minLength?: number; readonly maxLength: number }, presentPercent = 85): fc.Arbitrary<T[]> {
+  const min = constraints.minLength ?? 0;
+  return fc
+    .array(optional(arb, presentPercent), { minLength: min, maxLength: Math.max(min, constraints.maxLength) })
+    .filter((xs) => xs.filter((x) => x !== undefined).length >= min)
+    .map((xs) => xs.filter((x): x is T => x !== undefined));
+}
+
 /** `T` with every `undefined`-admitting key made optional and `undefined` removed from its type. */
 export type Compacted<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
   [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;

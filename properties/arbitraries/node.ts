@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type { KubeObject, Node } from 'kubeprop';
-import { compact, optional, range, vocabulary } from './compose.js';
+import { chance, compact, optional, range, vocabulary } from './compose.js';
 import { labels } from './labels.js';
 import { quantityNotations } from './quantity-string.js';
 import { taints, type TaintsConstraints } from './taint.js';
@@ -106,8 +106,8 @@ export function node(constraints: NodeConstraints = {}): fc.Arbitrary<NodeObject
         maxLength: extended.length > 0 ? extended.length : 0,
         selector: ([n]) => n,
       }),
-      taints: taintOptions === false ? fc.constant([]) : taints(taintOptions ?? {}),
-      unschedulable: fc.integer({ min: 0, max: 99 }).map((n) => n < unschedulablePercent),
+      taints: taintOptions === false ? fc.constant([]) : optional(taints({ ...(taintOptions ?? {}) }), taintOptions?.taintedPercent ?? 40).map((t) => t ?? []),
+      unschedulable: chance(unschedulablePercent),
       images: images.length > 0 ? fc.subarray([...images], { maxLength: 3 }) : fc.constant([] as ImageSpec[]),
       notation: fc.nat({ max: 6 }),
     })

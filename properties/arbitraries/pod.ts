@@ -18,7 +18,7 @@ import type {
   TopologySpreadConstraint,
   WeightedPodAffinityTerm,
 } from 'kubeprop';
-import { compact, optional, range, vocabulary } from './compose.js';
+import { chance, compact, list, optional, range, vocabulary } from './compose.js';
 import { labels, labelSelector } from './labels.js';
 import { quantityAmount } from './quantity-string.js';
 import { tolerations, type TolerationsConstraints } from './toleration.js';
@@ -133,8 +133,8 @@ export function container(name: string, constraints: ContainerConstraints = {}):
       image: fc.constantFrom(...images.map((i) => i.name)),
       cpu: optional(quantityAmount({ unit: 'cpu', max: maxCpu }), 70),
       memory: optional(quantityAmount({ unit: 'bytes', max: maxMemory }), 60),
-      cpuLimitExtra: optional(quantityAmount({ unit: 'cpu', max: 1000 }), 25),
-      memoryLimitExtra: optional(quantityAmount({ unit: 'bytes', max: GI }), 25),
+      cpuLimitExtra: optional(quantityAmount({ unit: 'cpu', max: Math.min(1000, maxCpu) }), 25),
+      memoryLimitExtra: optional(quantityAmount({ unit: 'bytes', max: Math.min(GI, maxMemory) }), 25),
       extended: extended.length > 0 ? optional(fc.tuple(fc.constantFrom(...extended), fc.integer({ min: 1, max: 2 })), 10) : fc.constant(undefined),
       port: hostPorts.length > 0 ? optional(fc.tuple(fc.constantFrom(...hostPorts), fc.constantFrom('TCP' as const, 'UDP' as const)), 10) : fc.constant(undefined),
     })
@@ -302,14 +302,14 @@ export function pod(constraints: PodConstraints = {}): fc.Arbitrary<PodObject> {
   const levels = c.priorityLevels ?? DEFAULT_PRIORITY_LEVELS;
   const vocab = nodeLabelVocabulary(c);
   const gatesPercent = c.schedulingGatesPercent ?? 3;
-  const containers = fc
-    .integer({ min: 1, max: maxContainers })
-    .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => container(`c${i}`, c.container ?? {}))));
+  const containers = list(container('c', c.container ?? {}), { minLength: 1, maxLength: maxContainers }).map((cs) =>
+    cs.map((ct, i) => ({ ...ct, name: `c${i}` })),
+  );
   const initContainers =
     maxInit === 0
       ? fc.constant([] as Container[])
-      : fc.array(fc.tuple(container('init', c.container ?? {}), fc.boolean()), { maxLength: maxInit }).map((list) =>
-          list.map(([ct, sidecar], i) => (sidecar ? { ...ct, name: `init${i}`, restartPolicy: 'Always' } : { ...ct, name: `init${i}` })),
+      : list(fc.tuple(container('init', c.container ?? {}), fc.boolean()), { maxLength: maxInit }).map((inits) =>
+          inits.map(([ct, sidecar], i) => (sidecar ? { ...ct, name: `init${i}`, restartPolicy: 'Always' } : { ...ct, name: `init${i}` })),
         );
   return fc
     .record({
@@ -334,7 +334,7 @@ export function pod(constraints: PodConstraints = {}): fc.Arbitrary<PodObject> {
       tolerations: c.tolerations === false ? fc.constant([]) : tolerations(c.tolerations ?? {}),
       spread: c.topologySpreadConstraints === false ? fc.constant(undefined) : optional(topologySpreadConstraints(c), 20),
       priority: levels.length > 0 ? optional(fc.constantFrom(...levels), 40) : fc.constant(undefined),
-      gated: fc.integer({ min: 0, max: 99 }).map((n) => n < gatesPercent),
+      gated: chance(gatesPercent),
     })
     .map((d) => {
       const withUniquePorts = dedupeHostPorts([...d.initContainers, ...d.containers]);

@@ -36,6 +36,8 @@ export function taint(constraints: TaintConstraints = {}): fc.Arbitrary<Taint> {
 export interface TaintsConstraints extends TaintConstraints {
   /** Most taints. Default 2. */
   readonly maxTaints?: number;
+  /** For {@link node}: the percentage of nodes that have taints at all. Default 40. */
+  readonly taintedPercent?: number;
 }
 
 /**
@@ -43,5 +45,5 @@ export interface TaintsConstraints extends TaintConstraints {
  * unique on that pair.
  */
 export function taints(constraints: TaintsConstraints = {}): fc.Arbitrary<Taint[]> {
-  return fc.uniqueArray(taint(constraints), { maxLength: constraints.maxTaints ?? 2, selector: (t) => `${t.key}\u0000${t.effect}` });
+  return fc.uniqueArray(taint(constraints), { minLength: 0, maxLength: constraints.maxTaints ?? 2, selector: (t) => `${t.key}\u0000${t.effect}` });
 }

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type { Toleration } from 'kubeprop';
-import { compact, optional, vocabulary } from './compose.js';
+import { compact, list, optional, vocabulary } from './compose.js';
 import { TAINT_EFFECTS, type TaintEffect } from './taint.js';
 import { DEFAULT_TAINT_KEYS, DEFAULT_TAINT_VALUES } from './vocabulary.js';
 
@@ -52,5 +52,5 @@ export interface TolerationsConstraints extends TolerationConstraints {
 
 /** A pod's toleration list. */
 export function tolerations(constraints: TolerationsConstraints = {}): fc.Arbitrary<Toleration[]> {
-  return fc.array(toleration(constraints), { maxLength: constraints.maxTolerations ?? 2 });
+  return list(toleration(constraints), { maxLength: constraints.maxTolerations ?? 2 });
 }

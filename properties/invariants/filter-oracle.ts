@@ -11,6 +11,7 @@ import {
   decodePluginArgs,
   defaultSchedulerConfig,
   implementedExtensionPoints,
+  newPodInfo,
   resolveSchedulerConfig,
   type DeepReadonly,
   type EnabledPlugin,
@@ -53,12 +54,16 @@ export interface FilterOracleOptions {
 
 /** Answers "do the profile's filters accept this pod on these nodes?". */
 export interface FilterOracle {
-  /** The profile's PreFilter and Filter plugins, in configured order. */
+  /** The names of the profile's PreFilter and Filter plugins. */
   readonly filterPlugins: readonly string[];
-  /** The verdict on every node of `state` (in the snapshot's node order). */
-  verdicts(state: ClusterState, pod: DeepReadonly<Pod>): FilterVerdict[];
+  /**
+   * The verdict on every node of `state` (in the snapshot's node order). `nominated` are pending
+   * pods nominated to nodes (by node name): as upstream's `RunFilterPluginsWithNominatedPods`, a node
+   * must pass both with the nominated pods of equal or higher priority added and without them.
+   */
+  verdicts(state: ClusterState, pod: DeepReadonly<Pod>, nominated?: ReadonlyMap<string, readonly DeepReadonly<Pod>[]>): FilterVerdict[];
   /** The names of the nodes whose verdict is Success. */
-  feasibleNodes(state: ClusterState, pod: DeepReadonly<Pod>): string[];
+  feasibleNodes(state: ClusterState, pod: DeepReadonly<Pod>, nominated?: ReadonlyMap<string, readonly DeepReadonly<Pod>[]>): string[];
 }
 
 /** Builds a {@link FilterOracle} for one profile of a configuration. */
@@ -103,7 +108,7 @@ export function filterOracle(options: FilterOracleOptions): FilterOracle {
     return { fw: new Framework(profile.schedulerName, byPoint), handle };
   };
 
-  const verdicts = (state: ClusterState, pod: DeepReadonly<Pod>): FilterVerdict[] => {
+  const verdicts = (state: ClusterState, pod: DeepReadonly<Pod>, nominated?: ReadonlyMap<string, readonly DeepReadonly<Pod>[]>): FilterVerdict[] => {
     const { fw, handle } = framework(state);
     const nodes = handle.snapshot().list();
     const cycle = new CycleState();
@@ -113,13 +118,14 @@ export function filterOracle(options: FilterOracleOptions): FilterOracle {
       if (pre.nodeNames !== undefined && !pre.nodeNames.has(ni.name)) {
         return { node: ni.name, status: { code: 'UnschedulableAndUnresolvable', reasons: ['not in the PreFilter node set'] } };
       }
-      return { node: ni.name, status: fw.runFilterPlugins(cycle, pod, ni) };
+      const others = (nominated?.get(ni.name) ?? []).map((p) => newPodInfo(p));
+      return { node: ni.name, status: others.length > 0 ? fw.runFilterPluginsWithNominatedPods(cycle, pod, ni, others) : fw.runFilterPlugins(cycle, pod, ni) };
     });
   };
 
   return {
     filterPlugins: names,
     verdicts,
-    feasibleNodes: (state, pod) => verdicts(state, pod).filter((v) => v.status.code === 'Success').map((v) => v.node),
+    feasibleNodes: (state, pod, nominated) => verdicts(state, pod, nominated).filter((v) => v.status.code === 'Success').map((v) => v.node),
   };
 }

@@ -12,7 +12,7 @@
  * - no node that received a pod is overcommitted;
  * - and in every run, no default plugin reports an error.
  *
- * Environment: FC_NUM_RUNS (default 50), FC_SEED, FC_PATH (replay; the failure prints the command).
+ * Environment: FC_NUM_RUNS (default 100; the sampling property runs a fifth of that on 100+ nodes), FC_SEED, FC_PATH (replay; the failure prints the command).
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -32,6 +32,7 @@ import {
 } from 'kubeprop';
 import { defaultSchedulerPlugins } from '../../plugins/index.js';
 import { cluster, clusterObjects, type Cluster, type ClusterConstraints } from '../arbitraries/cluster.js';
+import { DEFAULT_PRIORITY_LEVELS } from '../arbitraries/vocabulary.js';
 import { node, renameNode, type NodeObject } from '../arbitraries/node.js';
 import { pod } from '../arbitraries/pod.js';
 import { filterOracle, type ClusterState } from '../invariants/filter-oracle.js';
@@ -39,7 +40,7 @@ import { findOvercommits } from '../invariants/no-overcommit.js';
 import { assertProperty } from '../runner/property-parameters.js';
 
 const FILE = 'properties/suites/scheduler.property.ts';
-const DEFAULT_NUM_RUNS = 50;
+const DEFAULT_NUM_RUNS = 100;
 const registry = pluginRegistry(defaultSchedulerPlugins);
 const oracle = filterOracle({ plugins: defaultSchedulerPlugins });
 
@@ -89,11 +90,30 @@ function stateAfter(c: Cluster, out: WhatIfOutput): ClusterState {
   return { nodes: c.nodes, pods, objects: [...c.namespaces, ...c.podDisruptionBudgets] as DeepReadonly<KubeObject>[] };
 }
 
-function run(title: string, property: fc.IProperty<[Scenario]>, numRuns = DEFAULT_NUM_RUNS): void {
-  assertProperty(property, {
-    defaultNumRuns: numRuns,
-    replayCommand: (env) => `${env} npx mocha ${FILE} --grep '${title.replace(/'/g, "'\\''")}'`,
-  });
+/**
+ * The pending pods nominated to a node (after preemption) and not bound yet, by node: the filters
+ * must also pass with them on the node (upstream `RunFilterPluginsWithNominatedPods`).
+ */
+function nominations(c: Cluster, out: WhatIfOutput): Map<string, DeepReadonly<Pod>[]> {
+  const m = new Map<string, DeepReadonly<Pod>[]>();
+  for (const r of out.results) {
+    if (r.node !== null || r.nominatedNode === null) continue;
+    const p = c.pendingPods.find((x) => key(x) === r.pod);
+    if (p === undefined) continue;
+    const list = m.get(r.nominatedNode) ?? [];
+    list.push(p);
+    m.set(r.nominatedNode, list);
+  }
+  return m;
+}
+
+/** The command that replays a failure of the property titled `title`. */
+function replayFor(title: string): (env: string) => string {
+  return (env) => `${env} npx mocha ${FILE} --grep '${title.replace(/'/g, "'\\''")}'`;
+}
+
+function run(title: string, property: fc.IProperty<[Scenario]>): void {
+  assertProperty(property, { defaultNumRuns: DEFAULT_NUM_RUNS, replayCommand: replayFor(title) });
 }
 
 describe('scheduler (property): default plugins through runWhatIf', function () {
@@ -112,13 +132,14 @@ describe('scheduler (property): default plugins through runWhatIf', function () 
         const full = schedule(c, seed);
         if (full.results.every((r) => r.node === null)) return;
         let before = initialState(c);
+        let nominated = new Map<string, DeepReadonly<Pod>[]>();
         let boundBefore = new Set<string>();
         for (let k = 1; k <= full.cycles; k++) {
           const out = schedule(c, seed, { maxCycles: k });
           for (const r of out.results) {
             if (r.node === null || boundBefore.has(r.pod)) continue;
             const p = c.pendingPods.find((x) => key(x) === r.pod)!;
-            const verdict = oracle.verdicts(before, p).find((v) => v.node === r.node);
+            const verdict = oracle.verdicts(before, p, nominated).find((v) => v.node === r.node);
             assert.ok(verdict !== undefined, `${r.pod} was bound to ${r.node}, which is not a node`);
             assert.equal(
               verdict.status.code,
@@ -128,6 +149,7 @@ describe('scheduler (property): default plugins through runWhatIf', function () 
           }
           boundBefore = new Set(out.results.filter((r) => r.node !== null).map((r) => r.pod));
           before = stateAfter(c, out);
+          nominated = nominations(c, out);
         }
       }),
     );
@@ -157,9 +179,13 @@ describe('scheduler (property): default plugins through runWhatIf', function () 
       explainAgrees,
       fc.property(scenario(SMALL), ({ cluster: c, seed }) => {
         const out = schedule(c, seed, { explain: true });
+        const preempted = new Set(out.results.flatMap((r) => r.victims));
         for (const r of out.results) {
           const explain = r.explain;
           if (explain === undefined) continue;
+          // A pending pod that was bound and then preempted keeps the explain of the attempt that
+          // bound it (see the pending regression test below); the other results must agree.
+          if (r.node === null && preempted.has(r.pod)) continue;
           const nodeNames = new Set(c.nodes.map((n) => n.metadata.name));
           for (const name of explain.keys()) assert.ok(nodeNames.has(name), `${r.pod}: explain mentions ${name}, which is not a node`);
           if (r.node === null) {
@@ -183,49 +209,81 @@ describe('scheduler (property): default plugins through runWhatIf', function () 
     );
   });
 
+  // Known what-if reporting bug, found by the property above: a pending pod that is bound and then
+  // preempted by a later pod is reported as Unschedulable with an empty message and the explain of
+  // the attempt that bound it. Unskip once runWhatIf reports such pods as preempted.
+  it.skip('a pending pod that was bound and then preempted is reported as preempted (known bug)', () => {
+    const objects: KubeObject[] = [
+      { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'low' }, value: 100 },
+      {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'node-0', labels: { 'kubernetes.io/hostname': 'node-0' } },
+        status: { allocatable: { cpu: '1', memory: '1Gi', pods: '2' } },
+      },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bound-0', namespace: 'default' }, spec: { nodeName: 'node-0', containers: [{ name: 'c0', image: 'busybox' }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'pending-0', namespace: 'default' },
+        spec: {
+          priorityClassName: 'low',
+          containers: [{ name: 'c0', image: 'busybox' }],
+          affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: {}, topologyKey: 'kubernetes.io/hostname' }] } },
+        },
+      },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pending-1', namespace: 'default' }, spec: { containers: [{ name: 'c0', image: 'busybox' }] } },
+    ];
+    const out = runWhatIf({ objects, registry, seed: 0, explain: true });
+    const victim = out.results.find((r) => r.pod === 'default/pending-1')!;
+    assert.deepEqual(out.results.find((r) => r.pod === 'default/pending-0')!.victims, ['default/bound-0', 'default/pending-1']);
+    assert.equal(victim.node, null);
+    assert.match(victim.message, /preempt/);
+  });
+
   const sampling = 'node sampling changes which feasible nodes are scored, never whether a lone pod is scheduled';
   it(sampling, () => {
     const all = schedulerConfigFromObject({ apiVersion: SCHEDULER_CONFIG_API_VERSION, kind: SCHEDULER_CONFIG_KIND, percentageOfNodesToScore: 100 });
     const adaptive = defaultSchedulerConfig();
     // More than 100 nodes, built from a few templates so that generation and shrinking stay cheap;
-    // sampling only starts above 100 nodes.
-    const bigCluster = fc
-      .record({
-        templates: fc.array(node({ maxPods: 4 }), { minLength: 1, maxLength: 4 }),
-        count: fc.integer({ min: 101, max: 140 }),
-        pattern: fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 8 }),
-        bound: fc.array(fc.tuple(pod({ schedulingGatesPercent: 0 }), fc.nat({ max: 139 })), { maxLength: 6 }),
-        pending: pod({ schedulingGatesPercent: 0 }),
-        seed: fc.integer({ min: 0, max: 1000 }),
-      })
-      .map((d) => {
-        const nodes: NodeObject[] = Array.from({ length: d.count }, (_, i) => renameNode(d.templates[d.pattern[i % d.pattern.length]! % d.templates.length]!, `node-${i}`));
-        const boundPods = d.bound.map(([p, idx], i) => ({
-          ...p,
-          metadata: { ...p.metadata, name: `bound-${i}`, uid: `uid-bound-${i}` },
-          spec: { ...p.spec!, nodeName: `node-${idx % d.count}` },
-        }));
-        const pendingPod = { ...d.pending, metadata: { ...d.pending.metadata, name: 'pending-0', uid: 'uid-pending-0' } };
-        const used = new Set([...boundPods, pendingPod].map((p) => p.spec?.priorityClassName).filter((n) => n !== undefined));
-        const c: Cluster = {
-          nodes,
-          boundPods,
-          pendingPods: [pendingPod],
-          namespaces: ['default', 'team-a'].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } })),
-          priorityClasses: [
-            { name: 'low', value: 100 },
-            { name: 'high', value: 1000 },
-            { name: 'critical', value: 100_000 },
-          ]
-            .filter((l) => used.has(l.name))
-            .map((l) => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: l.name }, value: l.value })),
-          podDisruptionBudgets: [],
-        };
-        return { cluster: c, seed: d.seed };
-      });
-    run(
-      sampling,
-      fc.property(bigCluster, ({ cluster: c, seed }) => {
+    // sampling only starts above 100 nodes. The property receives the recipe, not the expanded
+    // cluster, so that a counterexample prints as a handful of templates.
+    const recipe = fc.record({
+      templates: fc.array(node({ maxPods: 4 }), { minLength: 1, maxLength: 4 }),
+      count: fc.integer({ min: 101, max: 140 }),
+      pattern: fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 8 }),
+      bound: fc.array(fc.tuple(pod({ schedulingGatesPercent: 0 }), fc.nat({ max: 139 })), { maxLength: 6 }),
+      pending: pod({ schedulingGatesPercent: 0 }),
+      seed: fc.integer({ min: 0, max: 1000 }),
+    });
+    type Recipe = typeof recipe extends fc.Arbitrary<infer R> ? R : never;
+    const expand = (d: Recipe): Cluster => {
+      const nodes: NodeObject[] = Array.from({ length: d.count }, (_, i) => renameNode(d.templates[d.pattern[i % d.pattern.length]! % d.templates.length]!, `node-${i}`));
+      const boundPods = d.bound.map(([p, idx], i) => ({
+        ...p,
+        metadata: { ...p.metadata, name: `bound-${i}`, uid: `uid-bound-${i}` },
+        spec: { ...p.spec!, nodeName: `node-${idx % d.count}` },
+      }));
+      const pendingPod = { ...d.pending, metadata: { ...d.pending.metadata, name: 'pending-0', uid: 'uid-pending-0' } };
+      const used = new Set([...boundPods, pendingPod].map((p) => p.spec?.priorityClassName).filter((n) => n !== undefined));
+      return {
+        nodes,
+        boundPods,
+        pendingPods: [pendingPod],
+        namespaces: ['default', 'team-a'].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } })),
+        priorityClasses: DEFAULT_PRIORITY_LEVELS.filter((l) => used.has(l.name)).map((l) => ({
+          apiVersion: 'scheduling.k8s.io/v1',
+          kind: 'PriorityClass',
+          metadata: { name: l.name },
+          value: l.value,
+        })),
+        podDisruptionBudgets: [],
+      };
+    };
+    assertProperty(
+      fc.property(recipe, (d) => {
+        const c = expand(d);
+        const seed = d.seed;
         const a = schedule(c, seed, { config: all, explain: true }).results[0]!;
         const b = schedule(c, seed, { config: adaptive, explain: true }).results[0]!;
         assert.equal(b.status, a.status, `with percentageOfNodesToScore 100 the pod is ${a.status} (${a.message}); with the default it is ${b.status} (${b.message})`);
@@ -236,7 +294,7 @@ describe('scheduler (property): default plugins through runWhatIf', function () 
         if (a.status === 'Scheduled' && a.victims.length === 0 && feasibleA > 1) assert.equal(scoredA, feasibleA, 'with 100 % some feasible node was not scored');
         assert.ok(scoredB <= 100, `the default configuration scored ${scoredB} nodes, more than the 100 it should look for`);
       }),
-      Math.max(5, Math.round(DEFAULT_NUM_RUNS / 5)),
+      { defaultNumRuns: Math.max(5, Math.round(DEFAULT_NUM_RUNS / 5)), replayCommand: replayFor(sampling) },
     );
   });
 

@@ -145,9 +145,12 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
     const nsLabels = namespaceLabels(handle.objects, podNamespace(pod));
     // A key's values are bounded by the nodes a cluster ever had; start afresh after much churn.
     domains.compact(2 * nodes.length + 64);
-    const [existing] = existingMemo.counts(existingCountsSignature(pod, nsLabels), nodes, domains, existingAntiAffinityContributor(pod, nsLabels)) as [
-      TopologyPairCounts,
-    ];
+    // Only nodes with pods with required anti-affinity contribute; when there are none (the common
+    // case) the counts are empty without a walk over the nodes.
+    const [existing] =
+      handle.snapshot().havePodsWithRequiredAntiAffinityList().length === 0
+        ? [new TopologyPairCounts(domains)]
+        : (existingMemo.counts(existingCountsSignature(pod, nsLabels), nodes, domains, existingAntiAffinityContributor(pod, nsLabels)) as [TopologyPairCounts]);
     if (existing.size === 0 && affinityTerms.length === 0 && antiAffinityTerms.length === 0) return Status.skip();
     let affinityCounts: TopologyPairCounts;
     let antiAffinityCounts: TopologyPairCounts;
@@ -191,9 +194,13 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
    * matched anywhere.
    */
   function preScore(state: CycleState, pod: DeepReadonly<Pod>): StatusLike {
-    if (ignorePreferredTermsOfExistingPods && !hasPreferredTerms(pod)) return Status.skip();
+    const hasConstraints = hasPreferredTerms(pod);
+    if (ignorePreferredTermsOfExistingPods && !hasConstraints) return Status.skip();
     const podInfo = podInfoOf(pod);
     if (podInfo.parseError !== undefined) return Status.error(`failed to parse pod: ${podInfo.parseError}`);
+    // Without preferred terms of its own, only existing pods with affinity can score the pod; with
+    // none in the cluster nothing matches, which is Skip.
+    if (!hasConstraints && handle.snapshot().havePodsWithAffinityList().length === 0) return Status.skip();
     const incoming: IncomingPodScoring = {
       pod,
       preferredAffinityTerms: mergeTermsNamespaces(podInfo.preferredAffinityTerms, handle.objects),

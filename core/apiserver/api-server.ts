@@ -1,0 +1,170 @@
+/**
+ * One kube-apiserver instance (`apiserver-0`, ...): a front end over the shared request pipeline
+ * (and so over the shared store and type registry) that can crash and restart.
+ *
+ * While it is down, every call through one of its clients answers 503 ServiceUnavailable (`the
+ * server is currently unable to handle the request`, upstream's text for a 503) and every watch it
+ * was serving ends with a single `ERROR` event carrying that error, so clients relist and watch
+ * again, through another instance (see `FailoverClient`). Nothing is lost by a crash: the state
+ * lives in the store, as it lives in etcd upstream.
+ */
+import { groupKindKey } from '../api/kinds.js';
+import { parseApiVersion, type DeepReadonly, type KubeObject } from '../api/types.js';
+import { serviceUnavailable, type ApiError } from '../store/api-error.js';
+import { apiErr, apiOk, type ApiResult } from '../store/api-result.js';
+import type { StorableObject } from '../store/storable-object.js';
+import type { DeleteResult, KindRef, ListRequest, ListResult, ObjectRef, WatchRequest } from '../store/store.js';
+import type { Watcher } from '../store/watch-event.js';
+import type { ApiClient, BindingRequest, ClientDeleteOptions, EvictionRequest } from './api-client.js';
+import type { ApiRequestRecord, ApiSubresource, ApiVerb } from './api-request-record.js';
+import { InstanceWatcher, type WatcherRegistry } from './instance-watcher.js';
+import type { RequestPipeline } from './request-pipeline.js';
+
+/** The error every call to a down instance gets (upstream's message for a bare 503). */
+export const INSTANCE_UNAVAILABLE: ApiError = serviceUnavailable('the server is currently unable to handle the request');
+
+/** Construction options of an instance (created by `createControlPlaneApi`). */
+export interface ApiServerOptions {
+  readonly name: string;
+  readonly pipeline: RequestPipeline;
+  readonly onRequest?: ((record: ApiRequestRecord) => void) | undefined;
+}
+
+function kindKeyOf(apiVersion: unknown, kind: unknown): string {
+  if (typeof kind !== 'string') return '';
+  return typeof apiVersion === 'string' ? groupKindKey(parseApiVersion(apiVersion).group, kind) : kind;
+}
+
+function kindKeyOfRef(ref: KindRef): string {
+  if ('apiVersion' in ref && typeof ref.apiVersion === 'string') return kindKeyOf(ref.apiVersion, ref.kind);
+  return groupKindKey((ref as { readonly group: string }).group, ref.kind);
+}
+
+function metaOf(obj: StorableObject): { namespace: string | undefined; name: string | undefined } {
+  const meta = obj.metadata;
+  return { namespace: meta?.namespace, name: meta?.name ?? meta?.generateName };
+}
+
+/** See the module comment. */
+export class ApiServer implements WatcherRegistry {
+  readonly name: string;
+  readonly #pipeline: RequestPipeline;
+  readonly #onRequest: ((record: ApiRequestRecord) => void) | undefined;
+  readonly #watchers = new Set<InstanceWatcher>();
+  #up = true;
+
+  constructor(options: ApiServerOptions) {
+    this.name = options.name;
+    this.#pipeline = options.pipeline;
+    this.#onRequest = options.onRequest;
+  }
+
+  /** Whether the instance is serving. */
+  get isUp(): boolean {
+    return this.#up;
+  }
+
+  /** How many watches the instance is serving. */
+  get watchCount(): number {
+    return this.#watchers.size;
+  }
+
+  /** The instance goes down: calls get 503 and its watches end with `ERROR` (idempotent). */
+  crash(): void {
+    if (!this.#up) return;
+    this.#up = false;
+    const watchers = [...this.#watchers];
+    for (const w of watchers) w.terminate(INSTANCE_UNAVAILABLE);
+  }
+
+  /** The instance serves again (idempotent). Watches ended by the crash stay ended. */
+  restart(): void {
+    this.#up = true;
+  }
+
+  /** @internal `WatcherRegistry`: a watch ended. */
+  forget(watcher: InstanceWatcher): void {
+    this.#watchers.delete(watcher);
+  }
+
+  /** A client whose every call this instance handles, as `userAgent`. */
+  client(userAgent: string): ApiClient {
+    // The methods close over the instance, so clients are cheap and need no back door into it.
+    const self = this;
+    const client: ApiClient = {
+      userAgent,
+      create<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
+        const { namespace, name } = metaOf(obj);
+        return self.#handle(userAgent, 'create', undefined, kindKeyOf(obj.apiVersion, obj.kind), namespace, name, 201, () => self.#pipeline.create(userAgent, obj)) as ApiResult<
+          DeepReadonly<T>
+        >;
+      },
+      get<T extends StorableObject = KubeObject>(ref: ObjectRef): ApiResult<DeepReadonly<T>> {
+        return self.#handle(userAgent, 'get', undefined, kindKeyOfRef(ref), ref.namespace, ref.name, 200, () => self.#pipeline.get(ref)) as ApiResult<DeepReadonly<T>>;
+      },
+      list<T extends StorableObject = KubeObject>(req: ListRequest): ApiResult<ListResult<T>> {
+        return self.#handle(userAgent, 'list', undefined, kindKeyOfRef(req), req.namespace, undefined, 200, () => self.#pipeline.list(req)) as ApiResult<ListResult<T>>;
+      },
+      update<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
+        const { namespace, name } = metaOf(obj);
+        return self.#handle(userAgent, 'update', undefined, kindKeyOf(obj.apiVersion, obj.kind), namespace, name, 200, () => self.#pipeline.update(userAgent, obj, undefined)) as ApiResult<
+          DeepReadonly<T>
+        >;
+      },
+      updateStatus<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
+        const { namespace, name } = metaOf(obj);
+        return self.#handle(userAgent, 'update', 'status', kindKeyOf(obj.apiVersion, obj.kind), namespace, name, 200, () => self.#pipeline.update(userAgent, obj, 'status')) as ApiResult<
+          DeepReadonly<T>
+        >;
+      },
+      patch<T extends StorableObject = KubeObject>(ref: ObjectRef, patch: unknown, opts?: { readonly subresource?: 'status' }): ApiResult<DeepReadonly<T>> {
+        const sub = opts?.subresource;
+        return self.#handle(userAgent, 'patch', sub, kindKeyOfRef(ref), ref.namespace, ref.name, 200, () => self.#pipeline.patch(userAgent, ref, patch, sub)) as ApiResult<DeepReadonly<T>>;
+      },
+      delete<T extends StorableObject = KubeObject>(ref: ObjectRef, opts: ClientDeleteOptions = {}): ApiResult<DeleteResult<T>> {
+        return self.#handle(userAgent, 'delete', undefined, kindKeyOfRef(ref), ref.namespace, ref.name, 200, () => self.#pipeline.delete(userAgent, ref, opts)) as ApiResult<
+          DeleteResult<T>
+        >;
+      },
+      bind(req: BindingRequest): ApiResult<void> {
+        return self.#handle(userAgent, 'create', 'binding', 'Pod', req.namespace, req.podName, 201, () => self.#pipeline.bind(req));
+      },
+      evict(req: EvictionRequest): ApiResult<void> {
+        return self.#handle(userAgent, 'create', 'eviction', 'Pod', req.namespace, req.name, 201, () => self.#pipeline.evict(req));
+      },
+      watch<T extends StorableObject = KubeObject>(req: WatchRequest): ApiResult<Watcher<T>> {
+        return self.#handle(userAgent, 'watch', undefined, kindKeyOfRef(req), req.namespace, undefined, 200, () => {
+          const res = self.#pipeline.watch(req);
+          if (!res.ok) return res;
+          const w = new InstanceWatcher(res.value, self);
+          self.#watchers.add(w);
+          return apiOk(w);
+        }) as ApiResult<Watcher<T>>;
+      },
+    };
+    return Object.freeze(client);
+  }
+
+  /** Runs one request: 503 when down, then the handler, then the trace record. */
+  #handle<V>(
+    userAgent: string,
+    verb: ApiVerb,
+    subresource: ApiSubresource | undefined,
+    kind: string,
+    namespace: string | undefined,
+    name: string | undefined,
+    okCode: number,
+    run: () => ApiResult<V>,
+  ): ApiResult<V> {
+    const res: ApiResult<V> = this.#up ? run() : apiErr(INSTANCE_UNAVAILABLE);
+    const hook = this.#onRequest;
+    if (hook !== undefined) {
+      const record: { -readonly [K in keyof ApiRequestRecord]: ApiRequestRecord[K] } = { instance: this.name, userAgent, verb, kind, code: res.ok ? okCode : res.error.code };
+      if (subresource !== undefined) record.subresource = subresource;
+      if (namespace !== undefined && namespace !== '') record.namespace = namespace;
+      if (name !== undefined && name !== '') record.name = name;
+      hook(Object.freeze(record));
+    }
+    return res;
+  }
+}

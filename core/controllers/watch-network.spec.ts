@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../api/types.js';
+import { ConfigError } from '../errors.js';
+import { unwrap } from '../store/api-result.js';
+import type { WatchEvent } from '../store/watch-event.js';
+import { newTestCluster } from './controller-test-kit.js';
+import { Indexer, indexByNodeName } from './indexer.js';
+import { kindKeyOf, parseKindKey } from './kind-key.js';
+import { WatchNetwork, type WatchSubscriber } from './watch-network.js';
+
+/** A subscriber that records what it is handed and when. */
+class Probe implements WatchSubscriber {
+  paused = false;
+  readonly got: string[] = [];
+  constructor(readonly clock: () => number) {}
+  arrive(events: WatchEvent[], ended: boolean): void {
+    this.got.push(`${this.clock()}:${events.map((e) => (e.type === 'ERROR' ? 'ERROR' : `${e.type}@${e.revision}`)).join(',')}${ended ? ':end' : ''}`);
+  }
+}
+
+function cm(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' } };
+}
+
+describe('WatchNetwork', () => {
+  it('polls the streams of a written kind once per instant, after the write', () => {
+    const c = newTestCluster(1);
+    const probe = new Probe(() => c.sim.nowMs);
+    const secrets = new Probe(() => c.sim.nowMs);
+    c.network.register('ConfigMap', unwrap(c.raw.watch({ apiVersion: 'v1', kind: 'ConfigMap', resourceVersion: c.store.resourceVersion })), probe);
+    c.network.register('Secret', unwrap(c.raw.watch({ apiVersion: 'v1', kind: 'Secret', resourceVersion: c.store.resourceVersion })), secrets);
+    c.sim.runFor(10);
+    unwrap(c.client.create(cm('a')));
+    unwrap(c.client.create(cm('b')));
+    assert.deepEqual(probe.got, [], 'nothing is delivered inside the writer');
+    c.sim.runFor(0);
+    assert.deepEqual(probe.got, ['10:ADDED@2,ADDED@3']);
+    assert.deepEqual(secrets.got, []);
+    assert.equal(c.network.stats().pumps, 1);
+    assert.equal(c.network.stats().polls, 1, 'only the ConfigMap stream was polled');
+  });
+
+  it('does not see writes that bypass wrapped clients until notified', () => {
+    const c = newTestCluster(1);
+    const probe = new Probe(() => c.sim.nowMs);
+    c.network.register('ConfigMap', unwrap(c.raw.watch({ apiVersion: 'v1', kind: 'ConfigMap', resourceVersion: c.store.resourceVersion })), probe);
+    unwrap(c.raw.create(cm('a')));
+    c.sim.runFor(100);
+    assert.deepEqual(probe.got, []);
+    c.network.notify();
+    c.sim.runFor(0);
+    assert.deepEqual(probe.got, ['100:ADDED@2']);
+  });
+
+  it('skips paused subscribers and reports the end of a stopped stream once', () => {
+    const c = newTestCluster(1);
+    const probe = new Probe(() => c.sim.nowMs);
+    const w = unwrap(c.raw.watch({ apiVersion: 'v1', kind: 'ConfigMap', resourceVersion: c.store.resourceVersion }));
+    c.network.register('ConfigMap', w, probe);
+    probe.paused = true;
+    unwrap(c.client.create(cm('a')));
+    c.sim.runFor(5);
+    assert.deepEqual(probe.got, []);
+    probe.paused = false;
+    w.stop();
+    c.network.notify('ConfigMap');
+    c.sim.runFor(5);
+    assert.deepEqual(probe.got, ['5::end']);
+    c.network.notify();
+    c.sim.runFor(5);
+    assert.equal(probe.got.length, 1);
+    assert.equal(c.network.streams, 0);
+  });
+
+  it('sweeps every stream periodically when asked to', () => {
+    const c = newTestCluster(1);
+    const net = new WatchNetwork({ sim: c.sim, name: 'sweeper', sweepIntervalMs: 50 });
+    const probe = new Probe(() => c.sim.nowMs);
+    net.register('ConfigMap', unwrap(c.raw.watch({ apiVersion: 'v1', kind: 'ConfigMap', resourceVersion: c.store.resourceVersion })), probe);
+    c.sim.runFor(10);
+    unwrap(c.raw.create(cm('a')));
+    c.sim.runFor(100);
+    assert.deepEqual(probe.got, ['50:ADDED@2']);
+    assert.throws(() => new WatchNetwork({ sim: c.sim, name: 'bad', sweepIntervalMs: 0 }), ConfigError);
+  });
+
+  it('announces every successful write verb of a wrapped client under its kind', () => {
+    const c = newTestCluster(1);
+    const pods = new Probe(() => c.sim.nowMs);
+    c.network.register('Pod', unwrap(c.raw.watch({ apiVersion: 'v1', kind: 'Pod', resourceVersion: c.store.resourceVersion })), pods);
+    const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } };
+    unwrap(c.raw.create(pod));
+    unwrap(c.client.bind({ namespace: 'default', podName: 'p', nodeName: 'n1' }));
+    c.sim.runFor(1);
+    unwrap(c.client.patch({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'p' }, { metadata: { labels: { a: 'b' } } }));
+    c.sim.runFor(1);
+    unwrap(c.client.evict({ namespace: 'default', name: 'p' }));
+    c.sim.runFor(1);
+    assert.deepEqual(pods.got, ['0:ADDED@2,MODIFIED@3', '1:MODIFIED@4', '2:DELETED@5']);
+    // A failed write announces nothing.
+    assert.equal(c.client.delete({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'p' }).ok, false);
+    const before = c.network.stats().pumps;
+    c.sim.runFor(1);
+    assert.equal(c.network.stats().pumps, before);
+  });
+});
+
+describe('kind keys and the Indexer', () => {
+  it('parses group/Kind and Kind, and rejects versions', () => {
+    assert.deepEqual(parseKindKey('apps/ReplicaSet'), { group: 'apps', kind: 'ReplicaSet' });
+    assert.deepEqual(parseKindKey('Pod'), { group: '', kind: 'Pod' });
+    assert.throws(() => parseKindKey('apps/v1/Deployment'), ConfigError);
+    assert.throws(() => parseKindKey(''), ConfigError);
+    assert.equal(kindKeyOf({ apiVersion: 'apps/v1', kind: 'Deployment' }), 'apps/Deployment');
+    assert.equal(kindKeyOf({ apiVersion: 'v1', kind: 'Pod' }), 'Pod');
+  });
+
+  it('keeps namespace and custom indexes in step with updates and deletes, and reads in key order', () => {
+    const idx = new Indexer({ node: indexByNodeName });
+    const pod = (ns: string, name: string, node?: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: ns },
+      spec: node === undefined ? {} : { nodeName: node },
+    });
+    idx.set('b/p2', pod('b', 'p2', 'n1'));
+    idx.set('a/p1', pod('a', 'p1'));
+    idx.set('a/p0', pod('a', 'p0', 'n1'));
+    assert.deepEqual(idx.keys(), ['a/p0', 'a/p1', 'b/p2']);
+    assert.deepEqual(idx.byIndex('node', 'n1').map((p) => p.metadata.name), ['p0', 'p2']);
+    idx.set('a/p1', pod('a', 'p1', 'n2'));
+    idx.set('a/p0', pod('a', 'p0', 'n2'));
+    assert.deepEqual(idx.indexKeys('node', 'n1'), ['b/p2']);
+    assert.deepEqual(idx.indexKeys('node', 'n2'), ['a/p0', 'a/p1']);
+    idx.delete('a/p1');
+    assert.deepEqual(idx.listNamespace('a').map((p) => p.metadata.name), ['p0']);
+    assert.deepEqual(idx.indexKeys('namespace', 'b'), ['b/p2']);
+    assert.equal(idx.get('b', 'p2')?.metadata.name, 'p2');
+    assert.deepEqual(idx.indexNames, ['namespace', 'node']);
+    assert.throws(() => idx.byIndex('missing', 'x'), /does not exist/);
+    idx.clear();
+    assert.equal(idx.size, 0);
+  });
+});
