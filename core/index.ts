@@ -50,3 +50,5 @@ export * from './store/index.js';
 export * from './scheduler/preemption.js';
 // Controller runtime: informers, work queue, reconcilers, leader election, controller manager.
 export * from './controllers/index.js';
+export { StoreApiClient, newTestCluster, type TestCluster, type ClientVerb, type ClientInterceptor } from './controllers/controller-test-kit.js';
+export * from './scheduler/scheduler-component.js';

@@ -40,9 +40,10 @@ function kindKeyOfRef(ref: KindRef): string {
   return groupKindKey((ref as { readonly group: string }).group, ref.kind);
 }
 
-function metaOf(obj: StorableObject): { namespace: string | undefined; name: string | undefined } {
+/** The name a record shows: the object's name, else its `generateName` prefix. */
+function nameOf(obj: StorableObject): string | undefined {
   const meta = obj.metadata;
-  return { namespace: meta?.namespace, name: meta?.name ?? meta?.generateName };
+  return meta?.name !== undefined && meta.name !== '' ? meta.name : meta?.generateName;
 }
 
 /** See the module comment. */
@@ -90,63 +91,77 @@ export class ApiServer implements WatcherRegistry {
   /** A client whose every call this instance handles, as `userAgent`. */
   client(userAgent: string): ApiClient {
     // The methods close over the instance, so clients are cheap and need no back door into it.
+    // Each call runs the pipeline only while the instance is up, then reports the request.
     const self = this;
+    const pipeline = this.#pipeline;
     const client: ApiClient = {
       userAgent,
       create<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
-        const { namespace, name } = metaOf(obj);
-        return self.#handle(userAgent, 'create', undefined, kindKeyOf(obj.apiVersion, obj.kind), namespace, name, 201, () => self.#pipeline.create(userAgent, obj)) as ApiResult<
-          DeepReadonly<T>
-        >;
+        const res = self.#up ? pipeline.create(userAgent, obj) : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'create', undefined, kindKeyOf(obj.apiVersion, obj.kind), obj.metadata?.namespace, nameOf(obj), 201, res);
+        return res as ApiResult<DeepReadonly<T>>;
       },
       get<T extends StorableObject = KubeObject>(ref: ObjectRef): ApiResult<DeepReadonly<T>> {
-        return self.#handle(userAgent, 'get', undefined, kindKeyOfRef(ref), ref.namespace, ref.name, 200, () => self.#pipeline.get(ref)) as ApiResult<DeepReadonly<T>>;
+        const res = self.#up ? pipeline.get(ref) : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'get', undefined, kindKeyOfRef(ref), ref.namespace, ref.name, 200, res);
+        return res as ApiResult<DeepReadonly<T>>;
       },
       list<T extends StorableObject = KubeObject>(req: ListRequest): ApiResult<ListResult<T>> {
-        return self.#handle(userAgent, 'list', undefined, kindKeyOfRef(req), req.namespace, undefined, 200, () => self.#pipeline.list(req)) as ApiResult<ListResult<T>>;
+        const res = self.#up ? pipeline.list(req) : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'list', undefined, kindKeyOfRef(req), req.namespace, undefined, 200, res);
+        return res as ApiResult<ListResult<T>>;
       },
       update<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
-        const { namespace, name } = metaOf(obj);
-        return self.#handle(userAgent, 'update', undefined, kindKeyOf(obj.apiVersion, obj.kind), namespace, name, 200, () => self.#pipeline.update(userAgent, obj, undefined)) as ApiResult<
-          DeepReadonly<T>
-        >;
+        const res = self.#up ? pipeline.update(userAgent, obj, undefined) : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'update', undefined, kindKeyOf(obj.apiVersion, obj.kind), obj.metadata?.namespace, nameOf(obj), 200, res);
+        return res as ApiResult<DeepReadonly<T>>;
       },
       updateStatus<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
-        const { namespace, name } = metaOf(obj);
-        return self.#handle(userAgent, 'update', 'status', kindKeyOf(obj.apiVersion, obj.kind), namespace, name, 200, () => self.#pipeline.update(userAgent, obj, 'status')) as ApiResult<
-          DeepReadonly<T>
-        >;
+        const res = self.#up ? pipeline.update(userAgent, obj, 'status') : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'update', 'status', kindKeyOf(obj.apiVersion, obj.kind), obj.metadata?.namespace, nameOf(obj), 200, res);
+        return res as ApiResult<DeepReadonly<T>>;
       },
       patch<T extends StorableObject = KubeObject>(ref: ObjectRef, patch: unknown, opts?: { readonly subresource?: 'status' }): ApiResult<DeepReadonly<T>> {
         const sub = opts?.subresource;
-        return self.#handle(userAgent, 'patch', sub, kindKeyOfRef(ref), ref.namespace, ref.name, 200, () => self.#pipeline.patch(userAgent, ref, patch, sub)) as ApiResult<DeepReadonly<T>>;
+        const res = self.#up ? pipeline.patch(userAgent, ref, patch, sub) : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'patch', sub, kindKeyOfRef(ref), ref.namespace, ref.name, 200, res);
+        return res as ApiResult<DeepReadonly<T>>;
       },
       delete<T extends StorableObject = KubeObject>(ref: ObjectRef, opts: ClientDeleteOptions = {}): ApiResult<DeleteResult<T>> {
-        return self.#handle(userAgent, 'delete', undefined, kindKeyOfRef(ref), ref.namespace, ref.name, 200, () => self.#pipeline.delete(userAgent, ref, opts)) as ApiResult<
-          DeleteResult<T>
-        >;
+        const res = self.#up ? pipeline.delete(userAgent, ref, opts) : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'delete', undefined, kindKeyOfRef(ref), ref.namespace, ref.name, 200, res);
+        return res as ApiResult<DeleteResult<T>>;
       },
       bind(req: BindingRequest): ApiResult<void> {
-        return self.#handle(userAgent, 'create', 'binding', 'Pod', req.namespace, req.podName, 201, () => self.#pipeline.bind(req));
+        const res = self.#up ? pipeline.bind(req) : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'create', 'binding', 'Pod', req.namespace, req.podName, 201, res);
+        return res;
       },
       evict(req: EvictionRequest): ApiResult<void> {
-        return self.#handle(userAgent, 'create', 'eviction', 'Pod', req.namespace, req.name, 201, () => self.#pipeline.evict(req));
+        const res = self.#up ? pipeline.evict(req) : apiErr(INSTANCE_UNAVAILABLE);
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'create', 'eviction', 'Pod', req.namespace, req.name, 201, res);
+        return res;
       },
       watch<T extends StorableObject = KubeObject>(req: WatchRequest): ApiResult<Watcher<T>> {
-        return self.#handle(userAgent, 'watch', undefined, kindKeyOfRef(req), req.namespace, undefined, 200, () => {
-          const res = self.#pipeline.watch(req);
-          if (!res.ok) return res;
-          const w = new InstanceWatcher(res.value, self);
-          self.#watchers.add(w);
-          return apiOk(w);
-        }) as ApiResult<Watcher<T>>;
+        let res: ApiResult<Watcher>;
+        if (!self.#up) res = apiErr(INSTANCE_UNAVAILABLE);
+        else {
+          const opened = pipeline.watch(req);
+          if (opened.ok) {
+            const w = new InstanceWatcher(opened.value, self);
+            self.#watchers.add(w);
+            res = apiOk(w);
+          } else res = opened;
+        }
+        if (self.#onRequest !== undefined) self.#report(userAgent, 'watch', undefined, kindKeyOfRef(req), req.namespace, undefined, 200, res);
+        return res as ApiResult<Watcher<T>>;
       },
     };
     return Object.freeze(client);
   }
 
-  /** Runs one request: 503 when down, then the handler, then the trace record. */
-  #handle<V>(
+  /** Reports one handled request to the `onRequest` hook. */
+  #report(
     userAgent: string,
     verb: ApiVerb,
     subresource: ApiSubresource | undefined,
@@ -154,17 +169,14 @@ export class ApiServer implements WatcherRegistry {
     namespace: string | undefined,
     name: string | undefined,
     okCode: number,
-    run: () => ApiResult<V>,
-  ): ApiResult<V> {
-    const res: ApiResult<V> = this.#up ? run() : apiErr(INSTANCE_UNAVAILABLE);
+    res: ApiResult<unknown>,
+  ): void {
     const hook = this.#onRequest;
-    if (hook !== undefined) {
-      const record: { -readonly [K in keyof ApiRequestRecord]: ApiRequestRecord[K] } = { instance: this.name, userAgent, verb, kind, code: res.ok ? okCode : res.error.code };
-      if (subresource !== undefined) record.subresource = subresource;
-      if (namespace !== undefined && namespace !== '') record.namespace = namespace;
-      if (name !== undefined && name !== '') record.name = name;
-      hook(Object.freeze(record));
-    }
-    return res;
+    if (hook === undefined) return;
+    const record: { -readonly [K in keyof ApiRequestRecord]: ApiRequestRecord[K] } = { instance: this.name, userAgent, verb, kind, code: res.ok ? okCode : res.error.code };
+    if (subresource !== undefined) record.subresource = subresource;
+    if (namespace !== undefined && namespace !== '') record.namespace = namespace;
+    if (name !== undefined && name !== '') record.name = name;
+    hook(Object.freeze(record));
   }
 }

@@ -45,7 +45,18 @@ const SHAPES_MAX = 200_000;
 interface KindShapes {
   readonly validator: GeneratedValidator;
   root: Shape | undefined;
+  /**
+   * Frozen `spec` and `status` values known to validate clean in this kind. Nothing in the
+   * built-in schemas relates a top-level field to its siblings (only `required`, which a present
+   * value satisfies), so such a value need not be checked again wherever it reappears: in the
+   * pods a controller stamps out from one frozen template, or in the stored spec an update or a
+   * status write carries back.
+   */
+  readonly clean: WeakSet<object>;
 }
+
+/** The top-level fields whose frozen values are memoized as clean. */
+const MEMO_FIELDS = ['spec', 'status'] as const;
 
 /** Per-object facts a proxied run records. */
 interface Observed {
@@ -88,11 +99,11 @@ export class BuiltinSchemaValidator {
     let ks = this.#kinds.get(key);
     if (ks === undefined) {
       const validator = generatedValidator(info.group, version, info.kind);
-      ks = validator === undefined ? null : { validator, root: undefined };
+      ks = validator === undefined ? null : { validator, root: undefined, clean: new WeakSet() };
       this.#kinds.set(key, ks);
     }
     if (ks === null) return validateBuiltinObject(obj, info, version);
-    if (ks.root !== undefined && ks.validator(obj) === null && fits(obj, ks.root)) {
+    if (ks.root !== undefined && cleanFast(ks, obj as unknown as Readonly<Record<string, unknown>>, ks.root)) {
       this.#fast++;
       const raw = obj as unknown as Record<string, unknown>;
       const errors = dedupe([...validateObjectMetaRules(raw, info.group, info.kind), ...validateWorkloadSelector(raw, info.group, info.kind)]);
@@ -177,6 +188,30 @@ export class BuiltinSchemaValidator {
     }
     return node;
   }
+}
+
+/**
+ * The fast check of a whole object: the generated validator finds nothing and the object fits the
+ * learned shapes, skipping top-level values memoized as clean (and memoizing new frozen ones).
+ */
+function cleanFast(ks: KindShapes, obj: Readonly<Record<string, unknown>>, root: Shape): boolean {
+  const spec = obj.spec;
+  const status = obj.status;
+  const skipSpec = typeof spec === 'object' && spec !== null && ks.clean.has(spec);
+  const skipStatus = typeof status === 'object' && status !== null && ks.clean.has(status);
+  let checked = obj;
+  if (skipSpec || skipStatus) {
+    // Built key by key: deleting properties would turn the copy into a slow dictionary object.
+    const rest: Record<string, unknown> = {};
+    for (const k in obj) if (!((skipSpec && k === 'spec') || (skipStatus && k === 'status'))) rest[k] = obj[k];
+    checked = rest;
+  }
+  if (ks.validator(checked) !== null || !fits(checked, root)) return false;
+  for (const field of MEMO_FIELDS) {
+    const v = obj[field];
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.isFrozen(v)) ks.clean.add(v);
+  }
+  return true;
 }
 
 /** Whether `value` stays within learned shapes and declares no key its struct shapes do not read. */

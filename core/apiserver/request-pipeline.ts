@@ -237,16 +237,12 @@ export class RequestPipeline {
       obj = a.object;
       allocated = a.allocated;
     }
-    const undo = (): void => {
-      crd?.rollback();
-      if (allocated !== undefined) this.#allocator.undo(allocated);
-    };
 
     // Validating admission.
     if (r.key === PRIORITY_CLASS_KEY) {
       const denied = priorityValidateClass(this.store, 'CREATE', obj, r.resource);
       if (denied !== undefined) {
-        undo();
+        this.#undo(crd, allocated);
         return apiErr(denied);
       }
     }
@@ -254,7 +250,7 @@ export class RequestPipeline {
       const frozen = freezeCopy(obj) as Frozen;
       const out = this.policies.validate(ctx, frozen);
       if (!out.ok) {
-        undo();
+        this.#undo(crd, allocated);
         return out;
       }
       obj = frozen as unknown as Readonly<Obj>;
@@ -262,7 +258,7 @@ export class RequestPipeline {
 
     const res = this.store.create(obj as unknown as StorableObject, needsIdentityOnCreate(r.info) ? { prepare: prepareJobWithIdentity } : {});
     if (!res.ok) {
-      undo();
+      this.#undo(crd, allocated);
       return res;
     }
     crd?.commit();
@@ -367,16 +363,12 @@ export class RequestPipeline {
       obj = a.object;
       allocated = a.allocated;
     }
-    const undo = (): void => {
-      crd?.rollback();
-      if (allocated !== undefined) this.#allocator.undo(allocated);
-    };
 
     // Validating admission.
     if (r.key === PRIORITY_CLASS_KEY) {
       const denied = priorityValidateClass(this.store, 'UPDATE', obj, r.resource);
       if (denied !== undefined) {
-        undo();
+        this.#undo(crd, allocated);
         return apiErr(denied);
       }
     }
@@ -384,7 +376,7 @@ export class RequestPipeline {
       const frozen = freezeCopy(obj) as Frozen;
       const out = this.policies.validate(ctx, frozen);
       if (!out.ok) {
-        undo();
+        this.#undo(crd, allocated);
         return out;
       }
       obj = frozen as unknown as Readonly<Obj>;
@@ -392,7 +384,7 @@ export class RequestPipeline {
 
     const res = this.store.update(obj as unknown as StorableObject);
     if (!res.ok) {
-      undo();
+      this.#undo(crd, allocated);
       return res;
     }
     crd?.commit();
@@ -405,13 +397,25 @@ export class RequestPipeline {
 
   /** The status subresource: only `status` changes; no admission. */
   #writeStatus(r: ResolvedKind, name: string, old: Readonly<Obj>, body: Readonly<Obj>): ApiResult<Frozen> {
-    // Validate the object as it will be stored: the stored object with the body's status.
-    const { status: _oldStatus, ...rest } = old;
-    const merged: Obj = body.status === undefined ? { ...rest } : { ...rest, status: body.status };
-    const decoded = this.#decode(merged, r, old as unknown as Frozen, true);
+    // Only the status comes from the request; the rest was validated when it was stored. Built-in
+    // kinds validate the status alone (with just enough metadata to be an object of the kind);
+    // custom resources validate the whole object, since CEL rules may relate status to spec.
+    let candidate: Obj;
+    if (r.custom) {
+      candidate = {};
+      for (const k in old) if (k !== 'status') candidate[k] = old[k];
+    } else {
+      const oldMeta = objAt(old, 'metadata');
+      const namespace = strAt(oldMeta, 'namespace');
+      candidate = { apiVersion: old.apiVersion, kind: old.kind, metadata: namespace === undefined ? { name } : { name, namespace } };
+    }
+    if (body.status !== undefined) candidate.status = body.status;
+    const decoded = this.#decode(candidate, r, old as unknown as Frozen, true);
     if (!decoded.ok) return decoded;
     const status = decoded.value.object.status;
-    const withStatus = status === undefined ? body : withField(body, 'status', status);
+    // The store reads only the metadata (resourceVersion, uid) and the status of the body.
+    const withStatus: Obj = { apiVersion: body.apiVersion, kind: body.kind, metadata: body.metadata };
+    if (status !== undefined) withStatus.status = status;
     const prepared = prepareForStatusUpdate(r.info, withStatus, old);
     const errors = [...decoded.value.errors, ...prepared.errors];
     if (errors.length > 0) return apiErr(invalid({ group: r.info.group, kind: r.info.kind }, name, errors));
@@ -503,6 +507,12 @@ export class RequestPipeline {
     if (!current.ok) return;
     const status = this.#crds.statusStale(current.value as unknown as Readonly<Obj>, this.#now());
     if (status !== undefined) this.store.updateStatus({ ...current.value, status });
+  }
+
+  /** Gives back what a failed write staged: a CRD registration, Service IPs and ports. */
+  #undo(crd: CrdStage | undefined, allocated: AllocationRecord | undefined): void {
+    crd?.rollback();
+    if (allocated !== undefined) this.#allocator.undo(allocated);
   }
 
   #now(): string {

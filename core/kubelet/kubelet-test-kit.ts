@@ -17,13 +17,36 @@ import type { Watcher } from '../store/watch-event.js';
 import type { KubeletConfigInput } from './kubelet-config.js';
 import { describeKubeletPayload, isKubeletPayload, Kubelet } from './kubelet.js';
 
-/** A client that can be cut off: while `partitioned`, every call fails with 503. */
+/** A write recorded by `PartitionableClient`: when, which verb, and the object or reference. */
+export interface RecordedWrite {
+  readonly atMs: number;
+  readonly verb: 'create' | 'update' | 'updateStatus' | 'delete';
+  readonly kind: string;
+  readonly name: string;
+  readonly ok: boolean;
+  readonly object: DeepReadonly<KubeObject> | undefined;
+}
+
+/**
+ * A client that can be cut off (while `partitioned`, every call fails with 503) and that records
+ * its writes with their virtual times.
+ */
 export class PartitionableClient implements ApiClient {
   readonly #inner: ApiClient;
+  readonly #nowMs: () => number;
   partitioned = false;
+  readonly writes: RecordedWrite[] = [];
 
-  constructor(inner: ApiClient) {
+  constructor(inner: ApiClient, nowMs: () => number) {
     this.#inner = inner;
+    this.#nowMs = nowMs;
+  }
+
+  #record<R extends ApiResult<unknown>>(verb: RecordedWrite['verb'], kind: string, name: string, res: R): R {
+    const value = res.ok ? (res.value as { readonly object?: unknown }) : undefined;
+    const object = (verb === 'delete' ? value?.object : value) as DeepReadonly<KubeObject> | undefined;
+    this.writes.push({ atMs: this.#nowMs(), verb, kind, name, ok: res.ok, object });
+    return res;
   }
 
   get userAgent(): string {
@@ -35,7 +58,7 @@ export class PartitionableClient implements ApiClient {
   }
 
   create<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
-    return this.#down() ?? this.#inner.create<T>(obj);
+    return this.#record('create', obj.kind, obj.metadata?.name ?? '', this.#down() ?? this.#inner.create<T>(obj));
   }
   get<T extends StorableObject = KubeObject>(ref: ObjectRef): ApiResult<DeepReadonly<T>> {
     return this.#down() ?? this.#inner.get<T>(ref);
@@ -44,16 +67,16 @@ export class PartitionableClient implements ApiClient {
     return this.#down() ?? this.#inner.list<T>(req);
   }
   update<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
-    return this.#down() ?? this.#inner.update<T>(obj);
+    return this.#record('update', obj.kind, obj.metadata?.name ?? '', this.#down() ?? this.#inner.update<T>(obj));
   }
   updateStatus<T extends StorableObject = KubeObject>(obj: StorableObject): ApiResult<DeepReadonly<T>> {
-    return this.#down() ?? this.#inner.updateStatus<T>(obj);
+    return this.#record('updateStatus', obj.kind, obj.metadata?.name ?? '', this.#down() ?? this.#inner.updateStatus<T>(obj));
   }
   patch<T extends StorableObject = KubeObject>(ref: ObjectRef, patch: unknown, opts?: { readonly subresource?: 'status' }): ApiResult<DeepReadonly<T>> {
     return this.#down() ?? (opts === undefined ? this.#inner.patch<T>(ref, patch) : this.#inner.patch<T>(ref, patch, opts));
   }
   delete<T extends StorableObject = KubeObject>(ref: ObjectRef, opts?: ClientDeleteOptions): ApiResult<DeleteResult<T>> {
-    return this.#down() ?? (opts === undefined ? this.#inner.delete<T>(ref) : this.#inner.delete<T>(ref, opts));
+    return this.#record('delete', ref.kind, ref.name, this.#down() ?? (opts === undefined ? this.#inner.delete<T>(ref) : this.#inner.delete<T>(ref, opts)));
   }
   bind(req: BindingRequest): ApiResult<void> {
     return this.#down() ?? this.#inner.bind(req);
@@ -97,6 +120,8 @@ export interface KubeletHarness {
   lease(name: string): DeepReadonly<Lease> | undefined;
   /** Trace entries of `kind` (all kinds when absent). */
   entries(kind?: string): readonly Readonly<Record<string, unknown>>[];
+  /** The successful status writes of a pod (`namespace/name`) by its node's kubelet, in order. */
+  podStatusWrites(key: string): readonly { readonly atMs: number; readonly pod: DeepReadonly<Pod> }[];
 }
 
 /** A simulation with the API server, a watch network and one kubelet per node. */
@@ -112,7 +137,7 @@ export function newKubeletHarness(options: KubeletHarnessOptions = {}): KubeletH
   for (const node of options.existingNodes ?? []) unwrap(client.create(node));
   const links = new Map<string, PartitionableClient>();
   const kubelets = (options.nodes ?? ['node-0']).map((nodeName, nodeIndex) => {
-    const link = new PartitionableClient(api.client(`kubelet/${nodeName}`));
+    const link = new PartitionableClient(api.client(`kubelet/${nodeName}`), () => sim.nowMs);
     links.set(nodeName, link);
     return new Kubelet({
       sim,
@@ -149,6 +174,18 @@ export function newKubeletHarness(options: KubeletHarnessOptions = {}): KubeletH
     node: (name) => get<Node>({ apiVersion: 'v1', kind: 'Node', name }),
     lease: (name) => get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'kube-node-lease', name }),
     entries: (kind) => sim.trace.entries().filter((e) => kind === undefined || e.kind === kind) as readonly Readonly<Record<string, unknown>>[],
+    podStatusWrites: (key) => {
+      const [namespace, name] = key.split('/') as [string, string];
+      const out: { atMs: number; pod: DeepReadonly<Pod> }[] = [];
+      for (const link of links.values()) {
+        for (const w of link.writes) {
+          if (w.verb === 'updateStatus' && w.kind === 'Pod' && w.ok && w.name === name && w.object?.metadata.namespace === namespace) {
+            out.push({ atMs: w.atMs, pod: w.object as unknown as DeepReadonly<Pod> });
+          }
+        }
+      }
+      return out.sort((a, b) => a.atMs - b.atMs);
+    },
   };
 }
 

@@ -798,6 +798,7 @@ export class Kubelet {
       lastSent: undefined,
       statusDirty: false,
       deletePending: false,
+      deleteSent: false,
       wake: undefined,
       wakeAtMs: NEVER,
     };
@@ -1236,11 +1237,12 @@ export class Kubelet {
 
   /** A terminal pod marked for deletion is deleted with grace 0 (upstream status manager). */
   #maybeDeleteTerminal(rec: PodRecord): void {
-    if (rec.pod.metadata?.deletionTimestamp === undefined) return;
+    if (rec.pod.metadata?.deletionTimestamp === undefined || rec.deleteSent) return;
     const res = this.#client.delete({ apiVersion: 'v1', kind: 'Pod', namespace: rec.namespace, name: rec.name }, { gracePeriodSeconds: 0, preconditions: { uid: rec.uid } });
     if (res.ok || isNotFound(res) || isConflict(res)) {
       rec.deletePending = false;
-      this.#inc?.actor.trace('pod-deleted', { pod: rec.key, ok: res.ok });
+      rec.deleteSent = true;
+      if (res.ok) this.#inc?.actor.trace('pod-deleted', { pod: rec.key });
       return;
     }
     rec.deletePending = true;

@@ -124,6 +124,8 @@ export interface PodRecord {
   statusDirty: boolean;
   /** The pod must be deleted from the API (terminal and marked for deletion), and has not been yet. */
   deletePending: boolean;
+  /** The final deletion has been accepted by the API server. */
+  deleteSent: boolean;
   /** The pending wake-up timer and its time. */
   wake: EventHandle | undefined;
   wakeAtMs: number;

@@ -337,8 +337,9 @@ export class SchedulerCache implements NodeInfoLister {
       for (const img of ni.node.status?.images ?? []) {
         for (const n of img.names ?? []) {
           const name = normalizedImageName(n);
+          // Upstream shares one summary per image name: the size is the one the first node reported.
           const c = counts.get(name)!;
-          states.set(name, { sizeBytes: img.sizeBytes ?? 0, numNodes: c.nodes });
+          states.set(name, { sizeBytes: c.size, numNodes: c.nodes });
         }
       }
       ni.imageStates = states;

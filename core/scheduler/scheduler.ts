@@ -159,7 +159,10 @@ export type BindingOutcome =
 
 /** A pod held by Permit plugins (upstream `waitingPod`). */
 export class WaitingPodImpl implements WaitingPod {
+  /** Plugin → virtual time at which its wait times out. */
   private readonly pending: Map<string, number>;
+  /** Plugin → how long it asked to wait (for the timeout message). */
+  private readonly waitMs: ReadonlyMap<string, number>;
   private decision: Status | undefined;
 
   constructor(
@@ -169,6 +172,7 @@ export class WaitingPodImpl implements WaitingPod {
     startMs: number,
   ) {
     this.pending = new Map([...waitingPlugins].map(([p, t]) => [p, startMs + t]));
+    this.waitMs = new Map(waitingPlugins);
   }
 
   pendingPlugins(): readonly string[] {
@@ -195,7 +199,7 @@ export class WaitingPodImpl implements WaitingPod {
   expire(nowMs: number): void {
     for (const [p, t] of this.pending) {
       if (t <= nowMs) {
-        this.reject(p, `rejected due to timeout after waiting ${formatGoDuration(t)} at plugin ${p}`);
+        this.reject(p, `rejected due to timeout after waiting ${formatGoDuration(this.waitMs.get(p) ?? 0)} at plugin ${p}`);
         return;
       }
     }
@@ -207,8 +211,18 @@ export class WaitingPodImpl implements WaitingPod {
   }
 }
 
+/** A whole number of milliseconds as Go's `time.Duration.String()` prints it (`500ms`, `1.5s`, `15m0s`, `1h1m1.25s`). */
 function formatGoDuration(ms: number): string {
-  return `${ms / 1000}s`;
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const rest = ms % 60_000;
+  const frac = rest % 1000;
+  const s = `${Math.floor(rest / 1000)}${frac === 0 ? '' : `.${String(frac).padStart(3, '0').replace(/0+$/, '')}`}s`;
+  if (h > 0) return `${h}h${m}m${s}`;
+  if (m > 0) return `${m}m${s}`;
+  return s;
 }
 
 /** A registry of scheduler plugins by name (upstream `runtime.Registry`). */
@@ -528,7 +542,8 @@ export class Scheduler {
     this.opts.trace?.('schedule-attempt', { pod: podRef(pod), result: res.kind === 'ok' ? res.nodeName : 'unschedulable' });
 
     if (res.kind !== 'ok') {
-      let nominated: string | undefined;
+      // Upstream clears the nomination when the cycle fails with an error (`clearNominatedNode`).
+      let nominated: string | undefined = res.kind === 'error' ? '' : undefined;
       let status = res.status;
       if (res.kind === 'fit-error' && fw.has('postFilter')) {
         const statuses = new Map<string, Status>();
@@ -567,17 +582,13 @@ export class Scheduler {
     if (reserve.code !== 'Success') {
       fw.runReservePluginsUnreserve(state, assumedPod, nodeName);
       this.cache.forgetPod(assumedPod);
-      const message = statusMessage(reserve);
-      this.handleFailure(qp, pod, reserve, message, undefined, undefined);
-      return { kind: 'failed', pod, status: reserve, message, ...(explain ? { explain } : {}) };
+      return this.assumedPodFailed(qp, pod, nodeName, reserve, explain);
     }
     const permit = fw.runPermitPlugins(state, assumedPod, nodeName);
     if (permit.status.code !== 'Success' && permit.status.code !== 'Wait') {
       fw.runReservePluginsUnreserve(state, assumedPod, nodeName);
       this.cache.forgetPod(assumedPod);
-      const message = statusMessage(permit.status);
-      this.handleFailure(qp, pod, permit.status, message, undefined, undefined);
-      return { kind: 'failed', pod, status: permit.status, message, ...(explain ? { explain } : {}) };
+      return this.assumedPodFailed(qp, pod, nodeName, permit.status, explain);
     }
     const waiting = permit.status.code === 'Wait' ? new WaitingPodImpl(assumedPod, nodeName, permit.waiting, this.opts.clock.nowMs()) : undefined;
     const binding: PendingBinding = { pod, assumedPod, nodeName, state, profile: profile.name, queued: qp, ...(waiting ? { waiting } : {}) };
@@ -591,6 +602,36 @@ export class Scheduler {
       feasibleNodes: res.feasibleNodes,
       ...(explain ? { explain } : {}),
     };
+  }
+
+  /**
+   * A Reserve or Permit failure after the pod was unreserved and forgotten. As upstream, a rejection
+   * becomes a FitError over the one node tried (`0/1 nodes are available: 1 <reason>.`), and the
+   * pod's nomination is cleared.
+   */
+  private assumedPodFailed(
+    qp: QueuedPodSnapshot,
+    pod: DeepReadonly<Pod>,
+    nodeName: string,
+    status: Status,
+    explain: Map<string, NodeExplain> | undefined,
+  ): ScheduleAttempt {
+    if (!isRejected(status)) {
+      const message = statusMessage(status);
+      this.handleFailure(qp, pod, status, message, undefined, '');
+      return { kind: 'failed', pod, status, message, ...(explain ? { explain } : {}) };
+    }
+    const diagnosis = newDiagnosis();
+    diagnosis.nodeToStatus.set(nodeName, status);
+    if (status.plugin) {
+      diagnosis.unschedulablePlugins.add(status.plugin);
+      if (status.code === 'Pending') diagnosis.pendingPlugins.add(status.plugin);
+    }
+    const message = fitErrorMessage(1, diagnosis);
+    const fitError = Status.of(status.code, message);
+    const st = status.plugin ? Status.withPlugin(fitError, status.plugin) : fitError;
+    this.handleFailure(qp, pod, st, message, diagnosis, '');
+    return { kind: 'failed', pod, status: st, message, diagnosis, ...(explain ? { explain } : {}) };
   }
 
   /** Earliest Permit timeout among waiting pods, for the owner's timer. */
@@ -648,9 +689,17 @@ export class Scheduler {
     fw.runReservePluginsUnreserve(b.state, b.assumedPod, b.nodeName);
     this.cache.forgetPod(b.assumedPod);
     // Upstream broadcasts the deletion of the assumed pod so pods waiting on its resources can retry.
-    this.queue.moveAllToActiveOrBackoffQueue({ resource: 'AssignedPod', actionType: ActionType.Delete, label: 'AssignedPodDelete' }, b.assumedPod as DeepReadonly<KubeObject>, undefined);
+    // After a rejection the broadcast waits until the pod is requeued and skips the pod itself, so
+    // its own deletion event does not send it to backoff (`handleBindingCycleError`).
+    const event = { resource: 'AssignedPod', actionType: ActionType.Delete, label: 'AssignedPodDelete' } as const;
+    const rejected = isRejected(status);
+    if (!rejected) this.queue.moveAllToActiveOrBackoffQueue(event, b.assumedPod as DeepReadonly<KubeObject>, undefined);
     const message = statusMessage(status);
-    this.handleFailure(b.queued, b.pod, status, message, undefined, undefined);
+    this.handleFailure(b.queued, b.pod, status, message, undefined, '');
+    if (rejected) {
+      const uid = b.queued.uid;
+      this.queue.moveAllToActiveOrBackoffQueue(event, b.assumedPod as DeepReadonly<KubeObject>, undefined, (p) => p.metadata?.uid !== uid);
+    }
     return { kind: 'failed', pod: b.pod, nodeName: b.nodeName, status, message };
   }
 
@@ -668,7 +717,8 @@ export class Scheduler {
       code: code === 'Success' || code === 'Wait' || code === 'Skip' ? 'Error' : code,
       ...(diagnosis ? { unschedulablePlugins: diagnosis.unschedulablePlugins, pendingPlugins: diagnosis.pendingPlugins } : status.plugin && isRejected(status) ? { unschedulablePlugins: [status.plugin] } : {}),
     });
-    if (nominatedNodeName !== undefined) {
+    // As upstream's updatePod, the nomination is written only when it changes.
+    if (nominatedNodeName !== undefined && nominatedNodeName !== (pod.status?.nominatedNodeName ?? '')) {
       this.opts.client.setNominatedNodeName(pod, nominatedNodeName === '' ? undefined : nominatedNodeName);
     }
     const reason = code === 'Error' ? 'SchedulerError' : 'Unschedulable';
@@ -688,7 +738,8 @@ export class Scheduler {
     | { kind: 'fit-error'; status: Status; numAllNodes: number; diagnosis: Diagnosis }
     | { kind: 'error'; status: Status } {
     const allNodes = this.cache.list();
-    if (allNodes.length === 0) return { kind: 'error', status: Status.error(ERR_NO_NODES_AVAILABLE) };
+    // Upstream: `NewStatus(UnschedulableAndUnresolvable).WithError(ErrNoNodesAvailable)`.
+    if (allNodes.length === 0) return { kind: 'error', status: Status.unschedulableAndUnresolvable(ERR_NO_NODES_AVAILABLE) };
     if (podInfo.parseError !== undefined) return { kind: 'error', status: Status.error(podInfo.parseError) };
     const fw = profile.framework;
     const diagnosis = newDiagnosis();

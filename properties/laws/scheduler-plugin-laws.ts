@@ -811,8 +811,8 @@ function buildLaws(definition: SchedulerPluginDefinition<unknown>, options: Sche
  * @example
  * for (const law of schedulerPluginLaws(myPlugin)) it(law.name, () => fc.assert(law.property, { seed: 42 }));
  */
-export function schedulerPluginLaws(definition: SchedulerPluginDefinition<unknown>, options: SchedulerPluginLawsOptions = {}): SchedulerPluginLawCheck[] {
-  return buildLaws(definition, options, new OutcomeCounter());
+export function schedulerPluginLaws<A>(definition: SchedulerPluginDefinition<A>, options: SchedulerPluginLawsOptions = {}): SchedulerPluginLawCheck[] {
+  return buildLaws(definition as SchedulerPluginDefinition<unknown>, options, new OutcomeCounter());
 }
 
 /** The failing scenario as manifests, the pod being scheduled marked. */
@@ -838,12 +838,12 @@ function formatCounterexample(s: PluginLawScenario, property: SchedulerPluginLaw
  *   checkSchedulerPluginLaws(myPlugin, { args: { mode: 'strict' }, filterIndependentOfOtherNodes: true });
  * });
  */
-export function checkSchedulerPluginLaws(definition: SchedulerPluginDefinition<unknown>, options: SchedulerPluginLawsOptions = {}): SchedulerPluginLawsReport {
+export function checkSchedulerPluginLaws<A>(definition: SchedulerPluginDefinition<A>, options: SchedulerPluginLawsOptions = {}): SchedulerPluginLawsReport {
   if (options.path !== undefined && (options.seed === undefined || options.laws?.length !== 1)) {
     throw new RangeError('checkSchedulerPluginLaws: a replay path needs the seed and exactly one entry in `laws` (both are printed with the failure)');
   }
   const counter = new OutcomeCounter();
-  const laws = buildLaws(definition, options, counter);
+  const laws = buildLaws(definition as SchedulerPluginDefinition<unknown>, options, counter);
   const runOptions = {
     ...(options.numRuns !== undefined ? { numRuns: options.numRuns } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),

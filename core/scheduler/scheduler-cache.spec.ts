@@ -1,0 +1,373 @@
+import assert from 'node:assert/strict';
+import type { DeepReadonly, Node, Pod } from '../api/types.js';
+import { SchedulerCache, normalizedImageName, zoneKey } from './scheduler-cache.js';
+
+// ---- builders ----
+
+interface NodeOpts {
+  readonly zone?: string;
+  readonly region?: string;
+  readonly labels?: Record<string, string>;
+  readonly images?: readonly { readonly names: readonly string[]; readonly sizeBytes?: number }[];
+  readonly cpuMilli?: number;
+}
+
+function node(name: string, o: NodeOpts = {}): DeepReadonly<Node> {
+  const labels: Record<string, string> = { ...o.labels };
+  if (o.zone !== undefined) labels['topology.kubernetes.io/zone'] = o.zone;
+  if (o.region !== undefined) labels['topology.kubernetes.io/region'] = o.region;
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels },
+    status: {
+      allocatable: { cpu: `${o.cpuMilli ?? 4000}m`, pods: '110' },
+      ...(o.images ? { images: o.images.map((i) => ({ names: [...i.names], ...(i.sizeBytes !== undefined ? { sizeBytes: i.sizeBytes } : {}) })) } : {}),
+    },
+  } as DeepReadonly<Node>;
+}
+
+type AffinityKind = 'required-anti' | 'preferred';
+
+function pod(name: string, nodeName: string, o: { cpuMilli?: number; affinity?: AffinityKind } = {}): DeepReadonly<Pod> {
+  const term = { labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'kubernetes.io/hostname' };
+  const affinity =
+    o.affinity === 'required-anti'
+      ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
+      : o.affinity === 'preferred'
+        ? { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: term }] } }
+        : undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: { app: 'x' } },
+    spec: {
+      ...(nodeName !== '' ? { nodeName } : {}),
+      containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: `${o.cpuMilli ?? 0}m` } } }],
+      ...(affinity ? { affinity } : {}),
+    },
+  } as DeepReadonly<Pod>;
+}
+
+const names = (c: SchedulerCache): string[] => c.list().map((n) => n.name);
+const cpuOn = (c: SchedulerCache, n: string): number => c.get(n)!.requested.milliCPU;
+
+// ---- helpers ----
+
+describe('zoneKey (upstream utilnode.GetZoneKey)', () => {
+  const Z = 'topology.kubernetes.io/zone';
+  const R = 'topology.kubernetes.io/region';
+  const BZ = 'failure-domain.beta.kubernetes.io/zone';
+  const BR = 'failure-domain.beta.kubernetes.io/region';
+  const cases: readonly [Record<string, string>, string][] = [
+    [{}, ''],
+    [{ [Z]: 'z1' }, ':\u0000:z1'],
+    [{ [R]: 'r1' }, 'r1:\u0000:'],
+    [{ [R]: 'r1', [Z]: 'z1' }, 'r1:\u0000:z1'],
+    [{ [BR]: 'br', [BZ]: 'bz' }, 'br:\u0000:bz'],
+    [{ [Z]: 'z1', [BZ]: 'bz' }, ':\u0000:z1'],
+    // A present but empty GA label does not fall back to the beta one (Go's `, ok` lookup).
+    [{ [Z]: '', [BZ]: 'bz' }, ''],
+    [{ [Z]: '', [R]: '' }, ''],
+  ];
+  for (const [labels, want] of cases) {
+    it(`${JSON.stringify(labels)} ⇒ ${JSON.stringify(want)}`, () => {
+      assert.equal(zoneKey(node('n', { labels })), want);
+    });
+  }
+  it('a node without labels has the empty zone', () => {
+    assert.equal(zoneKey({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' } } as DeepReadonly<Node>), '');
+  });
+});
+
+describe('normalizedImageName (upstream ImageLocality)', () => {
+  const cases: readonly [string, string][] = [
+    ['nginx', 'nginx:latest'],
+    ['nginx:1.27', 'nginx:1.27'],
+    ['docker.io/library/nginx', 'docker.io/library/nginx:latest'],
+    ['registry:5000/img', 'registry:5000/img:latest'],
+    ['registry:5000/img:v1', 'registry:5000/img:v1'],
+    ['img@sha256:0123abcd', 'img@sha256:0123abcd'],
+    ['gcr.io/a/b@sha256:ff', 'gcr.io/a/b@sha256:ff'],
+  ];
+  for (const [input, want] of cases) {
+    it(`${input} ⇒ ${want}`, () => assert.equal(normalizedImageName(input), want));
+  }
+});
+
+// ---- node tree ----
+
+describe('SchedulerCache: node order (upstream nodeTree)', () => {
+  it('nodes are interleaved zone by zone, zones in order of first appearance', () => {
+    const c = new SchedulerCache();
+    for (const [n, z] of [
+      ['a1', 'z1'],
+      ['a2', 'z1'],
+      ['b1', 'z2'],
+      ['c1', 'z3'],
+      ['a3', 'z1'],
+      ['b2', 'z2'],
+    ] as const) {
+      c.addNode(node(n, { zone: z }));
+    }
+    assert.deepEqual(names(c), ['a1', 'b1', 'c1', 'a2', 'b2', 'a3']);
+    assert.equal(c.nodeCount(), 6);
+  });
+
+  it('nodes without zone labels form one zone of their own; regions make distinct zones', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('plain1'));
+    c.addNode(node('east', { region: 'r1', zone: 'z' }));
+    c.addNode(node('plain2'));
+    c.addNode(node('west', { region: 'r2', zone: 'z' }));
+    assert.deepEqual(names(c), ['plain1', 'east', 'west', 'plain2']);
+  });
+
+  it('removing a node keeps the order of the others; an emptied zone disappears and comes back last', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('a1', { zone: 'z1' }));
+    c.addNode(node('b1', { zone: 'z2' }));
+    c.addNode(node('a2', { zone: 'z1' }));
+    c.addNode(node('c1', { zone: 'z3' }));
+    c.removeNode('b1');
+    assert.deepEqual(names(c), ['a1', 'c1', 'a2']);
+    c.addNode(node('b2', { zone: 'z2' }));
+    assert.deepEqual(names(c), ['a1', 'c1', 'b2', 'a2']);
+    c.removeNode('nope');
+    assert.equal(c.nodeCount(), 4);
+  });
+
+  it('an update that changes the zone moves the node to the end of its new zone', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('a1', { zone: 'z1' }));
+    c.addNode(node('a2', { zone: 'z1' }));
+    c.addNode(node('b1', { zone: 'z2' }));
+    c.updateNode(node('a1', { zone: 'z2' }));
+    assert.deepEqual(names(c), ['a2', 'b1', 'a1']);
+  });
+
+  it('an update within the zone keeps the NodeInfo (and its pods), replaces the node and bumps generations', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('a', { zone: 'z1', cpuMilli: 1000 }));
+    c.addNode(node('b', { zone: 'z1' }));
+    c.addPod(pod('p', 'a', { cpuMilli: 300 }));
+    const before = c.get('a')!;
+    const list = c.list();
+    const [gen, niGen] = [c.generation, before.generation];
+    c.updateNode(node('a', { zone: 'z1', cpuMilli: 2000, labels: { x: 'y' } }));
+    assert.equal(c.get('a'), before);
+    assert.equal(c.list(), list, 'no structural change: the same list');
+    assert.deepEqual([before.allocatable.milliCPU, before.node.metadata?.labels?.['x'], before.requested.milliCPU], [2000, 'y', 300]);
+    assert.ok(c.generation > gen && before.generation > niGen);
+    // addNode of a known node is an update.
+    c.addNode(node('a', { zone: 'z1', cpuMilli: 3000 }));
+    assert.deepEqual([c.nodeCount(), c.get('a')!.allocatable.milliCPU], [2, 3000]);
+    // updateNode of an unknown node adds it.
+    c.updateNode(node('c', { zone: 'z2' }));
+    assert.deepEqual(names(c), ['a', 'c', 'b']);
+  });
+
+  it('the list is rebuilt only after structural changes', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('a'));
+    const l1 = c.list();
+    c.addPod(pod('p', 'a'));
+    assert.equal(c.list(), l1);
+    c.addNode(node('b'));
+    assert.notEqual(c.list(), l1);
+    assert.equal(c.get('zzz'), undefined);
+    assert.equal(c.mutableNode('a'), c.get('a'));
+  });
+});
+
+// ---- pods ----
+
+describe('SchedulerCache: assumed and bound pods', () => {
+  function cache(): SchedulerCache {
+    const c = new SchedulerCache();
+    c.addNode(node('n1'));
+    c.addNode(node('n2'));
+    return c;
+  }
+
+  it('assume accounts the pod on its node; forget undoes it', () => {
+    const c = cache();
+    c.assumePod(pod('p', 'n1', { cpuMilli: 500 }), 'n1');
+    assert.deepEqual([c.isAssumedPod('uid-p'), c.podNodeName('uid-p'), cpuOn(c, 'n1'), c.podCount()], [true, 'n1', 500, 1]);
+    // A second assume of a known pod is ignored.
+    c.assumePod(pod('p', 'n2', { cpuMilli: 500 }), 'n2');
+    assert.deepEqual([cpuOn(c, 'n1'), cpuOn(c, 'n2')], [500, 0]);
+    c.finishBinding('uid-p');
+    assert.equal(c.isAssumedPod('uid-p'), true, 'finishing the binding does not confirm it');
+    c.forgetPod(pod('p', 'n1'));
+    assert.deepEqual([c.isAssumedPod('uid-p'), c.podNodeName('uid-p'), cpuOn(c, 'n1'), c.podCount()], [false, undefined, 0, 0]);
+  });
+
+  it('the informer’s add confirms an assumed pod; forget then does nothing', () => {
+    const c = cache();
+    c.assumePod(pod('p', 'n1', { cpuMilli: 500 }), 'n1');
+    c.addPod(pod('p', 'n1', { cpuMilli: 500 }));
+    assert.deepEqual([c.isAssumedPod('uid-p'), cpuOn(c, 'n1'), c.get('n1')!.pods.length], [false, 500, 1]);
+    c.forgetPod(pod('p', 'n1'));
+    assert.deepEqual([c.podNodeName('uid-p'), cpuOn(c, 'n1')], ['n1', 500]);
+  });
+
+  it('a pod confirmed on another node than assumed moves there', () => {
+    const c = cache();
+    c.assumePod(pod('p', 'n1', { cpuMilli: 500 }), 'n1');
+    c.addPod(pod('p', 'n2', { cpuMilli: 500 }));
+    assert.deepEqual([c.podNodeName('uid-p'), cpuOn(c, 'n1'), cpuOn(c, 'n2'), c.isAssumedPod('uid-p')], ['n2', 0, 500, false]);
+  });
+
+  it('updates move a bound pod and account its new requests; removal frees the node', () => {
+    const c = cache();
+    c.addPod(pod('p', 'n1', { cpuMilli: 100 }));
+    c.updatePod(pod('p', 'n1', { cpuMilli: 250 }));
+    assert.deepEqual([cpuOn(c, 'n1'), c.get('n1')!.pods.length], [250, 1]);
+    c.updatePod(pod('p', 'n2', { cpuMilli: 250 }));
+    assert.deepEqual([cpuOn(c, 'n1'), cpuOn(c, 'n2')], [0, 250]);
+    c.removePod(pod('p', 'n2'));
+    assert.deepEqual([cpuOn(c, 'n2'), c.podCount(), c.podNodeName('uid-p')], [0, 0, undefined]);
+    c.removePod(pod('p', 'n2'));
+    assert.equal(c.podCount(), 0);
+  });
+
+  it('the generation moves on every change', () => {
+    const c = cache();
+    const seen = [c.generation];
+    c.assumePod(pod('p', 'n1'), 'n1');
+    seen.push(c.generation);
+    c.forgetPod(pod('p', 'n1'));
+    seen.push(c.generation);
+    c.addPod(pod('q', 'n1'));
+    seen.push(c.generation);
+    c.removePod(pod('q', 'n1'));
+    seen.push(c.generation);
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+    assert.equal(new Set(seen).size, seen.length);
+  });
+});
+
+describe('SchedulerCache: orphan pods (bound to nodes the cache does not know)', () => {
+  it('a pod bound to an unknown node is kept aside and joins the node when it arrives', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1'));
+    c.addPod(pod('early', 'ghost', { cpuMilli: 700 }));
+    assert.deepEqual([names(c), c.podNodeName('uid-early'), c.podCount()], [['n1'], 'ghost', 1]);
+    c.addNode(node('ghost'));
+    assert.deepEqual([names(c), cpuOn(c, 'ghost')], [['n1', 'ghost'], 700]);
+  });
+
+  it('a removed node leaves its pods as orphans until their own deletion; re-adding the node brings them back', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1'));
+    c.addPod(pod('a', 'n1', { cpuMilli: 100 }));
+    c.addPod(pod('b', 'n1', { cpuMilli: 200 }));
+    c.removeNode('n1');
+    assert.deepEqual([names(c), c.podCount(), c.get('n1')], [[], 2, undefined]);
+    c.removePod(pod('a', 'n1'));
+    c.addNode(node('n1'));
+    assert.deepEqual([cpuOn(c, 'n1'), c.get('n1')!.pods.map((p) => p.pod.metadata?.name)], [200, ['b']]);
+  });
+
+  it('an assumed pod on an unknown node can be forgotten', () => {
+    const c = new SchedulerCache();
+    c.assumePod(pod('p', 'ghost', { cpuMilli: 100 }), 'ghost');
+    c.forgetPod(pod('p', 'ghost'));
+    c.addNode(node('ghost'));
+    assert.equal(cpuOn(c, 'ghost'), 0);
+  });
+});
+
+describe('SchedulerCache: image states', () => {
+  it('names are normalized; numNodes counts the nodes holding an image; the size is the first reporting node’s', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { images: [{ names: ['nginx', 'docker.io/library/nginx:latest'], sizeBytes: 100 }, { names: ['redis:7'], sizeBytes: 50 }] }));
+    c.addNode(node('n2', { images: [{ names: ['nginx:latest'], sizeBytes: 120 }] }));
+    c.addNode(node('n3'));
+    const states = (n: string) => [...c.get(n)!.imageStates].map(([k, v]) => [k, v.sizeBytes, v.numNodes]);
+    assert.deepEqual(states('n1'), [
+      ['nginx:latest', 100, 2],
+      ['docker.io/library/nginx:latest', 100, 1],
+      ['redis:7', 50, 1],
+    ]);
+    assert.deepEqual(states('n2'), [['nginx:latest', 100, 2]]);
+    assert.deepEqual(states('n3'), []);
+  });
+
+  it('a name listed twice on one node counts that node once', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { images: [{ names: ['a:1'], sizeBytes: 10 }, { names: ['a:1'], sizeBytes: 10 }] }));
+    c.addNode(node('n2', { images: [{ names: ['a:1'], sizeBytes: 10 }] }));
+    assert.equal(c.get('n1')!.imageStates.get('a:1')!.numNodes, 2);
+  });
+
+  it('the counts follow node removals and updates; a missing size counts as 0', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { images: [{ names: ['a:1'] }] }));
+    c.addNode(node('n2', { images: [{ names: ['a:1'] }] }));
+    assert.equal(c.list()[0]!.imageStates.get('a:1')!.numNodes, 2);
+    c.removeNode('n2');
+    assert.deepEqual(c.get('n1')!.imageStates.get('a:1'), { sizeBytes: 0, numNodes: 1 });
+    c.updateNode(node('n1', { images: [{ names: ['b:2'], sizeBytes: 7 }] }));
+    assert.deepEqual([...c.get('n1')!.imageStates.keys()], ['b:2']);
+  });
+});
+
+describe('SchedulerCache: nodes with affinity pods', () => {
+  function cache(): SchedulerCache {
+    const c = new SchedulerCache();
+    for (const n of ['n1', 'n2', 'n3', 'n4']) c.addNode(node(n));
+    return c;
+  }
+  const listNames = (l: readonly { name: string }[]): string[] => l.map((n) => n.name);
+
+  it('the lists are in node order and follow pods being added, moved and removed', () => {
+    const c = cache();
+    c.list();
+    assert.deepEqual([listNames(c.havePodsWithAffinityList()), listNames(c.havePodsWithRequiredAntiAffinityList())], [[], []]);
+    c.addPod(pod('anti3', 'n3', { affinity: 'required-anti' }));
+    c.addPod(pod('anti1', 'n1', { affinity: 'required-anti' }));
+    c.addPod(pod('pref4', 'n4', { affinity: 'preferred' }));
+    c.addPod(pod('plain2', 'n2'));
+    const aff = c.havePodsWithAffinityList();
+    const anti = c.havePodsWithRequiredAntiAffinityList();
+    assert.deepEqual([listNames(aff), listNames(anti)], [
+      ['n1', 'n3', 'n4'],
+      ['n1', 'n3'],
+    ]);
+    // Unchanged membership keeps the very same arrays.
+    c.addPod(pod('plain1', 'n1'));
+    c.addPod(pod('anti1b', 'n1', { affinity: 'required-anti' }));
+    assert.equal(c.havePodsWithAffinityList(), aff);
+    assert.equal(c.havePodsWithRequiredAntiAffinityList(), anti);
+    // n3 leaves both lists; the arrays handed out before stay as they were.
+    c.removePod(pod('anti3', 'n3'));
+    assert.deepEqual([listNames(c.havePodsWithAffinityList()), listNames(c.havePodsWithRequiredAntiAffinityList())], [
+      ['n1', 'n4'],
+      ['n1'],
+    ]);
+    assert.deepEqual(listNames(aff), ['n1', 'n3', 'n4']);
+    // An assumed pod joins, a forgotten one leaves.
+    c.assumePod(pod('anti2', 'n2', { affinity: 'required-anti' }), 'n2');
+    assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n1', 'n2']);
+    c.forgetPod(pod('anti2', 'n2'));
+    assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n1']);
+    // A pod moving between nodes.
+    c.updatePod(pod('pref4', 'n2', { affinity: 'preferred' }));
+    assert.deepEqual(listNames(c.havePodsWithAffinityList()), ['n1', 'n2']);
+  });
+
+  it('node changes rebuild the lists; before the first list() they are built on demand', () => {
+    const c = cache();
+    c.addPod(pod('anti', 'n4', { affinity: 'required-anti' }));
+    assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n4']);
+    c.updateNode(node('n4', { zone: 'z9' }));
+    c.addNode(node('n0'));
+    c.addPod(pod('anti0', 'n0', { affinity: 'required-anti' }));
+    assert.deepEqual(names(c), ['n1', 'n4', 'n2', 'n0', 'n3']);
+    assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n4', 'n0']);
+    c.removeNode('n4');
+    assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n0']);
+  });
+});
