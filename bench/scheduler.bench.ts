@@ -389,6 +389,8 @@ interface RunResult {
   readonly initPods: number;
   readonly measured: number;
   readonly seconds: number;
+  /** Process CPU time (user + system) over the same interval: unaffected by waiting for a core. */
+  readonly cpuSeconds: number;
   readonly scheduled: number;
   readonly cycles: number;
   readonly victims: number;
@@ -408,10 +410,12 @@ function runOnce(registry: Registry, w: Workload): RunResult {
   const cyclesBefore = cluster.cycles;
   const victimsBefore = cluster.victims;
   cluster.memory.sample();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   cluster.add(input.measurePods);
   cluster.drain();
   const t1 = performance.now();
+  const c1 = process.cpuUsage(c0);
   cluster.memory.sample();
   let scheduled = 0;
   const placements: string[] = [];
@@ -425,6 +429,7 @@ function runOnce(registry: Registry, w: Workload): RunResult {
     initPods: input.initPods.length,
     measured: input.measurePods.length,
     seconds: (t1 - t0) / 1000,
+    cpuSeconds: (c1.user + c1.system) / 1e6,
     scheduled,
     cycles: cluster.cycles - cyclesBefore,
     victims: cluster.victims - victimsBefore,
@@ -578,6 +583,7 @@ export function runWithRegistry(registry: Registry): BenchResult[] {
         min: Math.round(Math.min(...rates)),
         max: Math.round(Math.max(...rates)),
         'µs/pod': Math.round(1e6 / rate),
+        'per cpu-s': Math.round(median(runs.map((r) => r.measured / r.cpuSeconds))),
         nodes: first.nodes,
         init: first.initPods,
         measured: first.measured,

@@ -52,3 +52,4 @@ export * from './scheduler/preemption.js';
 export * from './controllers/index.js';
 export { StoreApiClient, newTestCluster, type TestCluster, type ClientVerb, type ClientInterceptor } from './controllers/controller-test-kit.js';
 export * from './scheduler/scheduler-component.js';
+export * from './sim/fault-plan.js';

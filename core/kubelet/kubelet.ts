@@ -1086,7 +1086,7 @@ export class Kubelet {
         containerName: c.name,
         containerKind: c.kind,
         restartPolicy: policy,
-        restartCount: Math.max(0, c.instances - 1),
+        restartCount: c.instances,
         annotations: rec.pod.metadata?.annotations ?? {},
       });
       c.instances++;

@@ -365,7 +365,7 @@ describe('SchedulerCache: nodes with affinity pods', () => {
     c.updateNode(node('n4', { zone: 'z9' }));
     c.addNode(node('n0'));
     c.addPod(pod('anti0', 'n0', { affinity: 'required-anti' }));
-    assert.deepEqual(names(c), ['n1', 'n4', 'n2', 'n0', 'n3']);
+    assert.deepEqual(names(c), ['n1', 'n4', 'n2', 'n3', 'n0']);
     assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n4', 'n0']);
     c.removeNode('n4');
     assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n0']);
