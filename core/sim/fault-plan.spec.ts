@@ -33,7 +33,7 @@ describe('fault plans', () => {
     const text = [
       '- {at: 2m, kind: NodePartition, target: node-3, for: 90s}',
       '- {at: 60s, kind: NodeCrash, target: node-2}',
-      '- {at: 3m, kind: ComponentCrash, target: kube-scheduler-0, for: 30s}',
+      '- {at: 3m, kind: ComponentCrash, target: scheduler-0, for: 30s}',
       '- {at: 10s, kind: PodCrash, target: default/web-1}',
       '- {at: 10s, kind: KubeletStop, target: node-1}',
       '',
@@ -46,7 +46,7 @@ describe('fault plans', () => {
         [10_000, 'KubeletStop', 'node-1', undefined],
         [60_000, 'NodeCrash', 'node-2', undefined],
         [120_000, 'NodePartition', 'node-3', 90_000],
-        [180_000, 'ComponentCrash', 'kube-scheduler-0', 30_000],
+        [180_000, 'ComponentCrash', 'scheduler-0', 30_000],
       ],
     );
     assert.deepEqual(parseFaultPlan(formatFaultPlan(plan), 'again.yaml'), plan);

@@ -7,7 +7,7 @@
  * ```yaml
  * - {at: 60s, kind: NodeCrash, target: node-2}                 # until the end
  * - {at: 2m, kind: NodePartition, target: node-3, for: 90s}
- * - {at: 3m, kind: ComponentCrash, target: kube-scheduler-0, for: 30s}
+ * - {at: 3m, kind: ComponentCrash, target: scheduler-0, for: 30s}
  * ```
  *
  * Durations use Go's syntax (`1m30s`, `500ms`, `2h`), as Kubernetes configuration does; they are
@@ -28,7 +28,7 @@ export const FAULT_TARGETS: Readonly<Record<FaultKind, string>> = {
   NodePartition: 'a node name: the node is cut off from the API servers (its kubelet keeps running)',
   KubeletStop: 'a node name: the kubelet stops (no heartbeats or status updates; containers keep running)',
   PodCrash: 'a pod as namespace/name: its containers exit with an error',
-  ComponentCrash: 'a control-plane component: kube-scheduler-N, kube-controller-manager-N or kube-apiserver-N',
+  ComponentCrash: 'a control-plane component: scheduler-N, controller-manager-N or apiserver-N',
 };
 
 /** One fault of a plan. */
