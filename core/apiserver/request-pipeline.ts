@@ -50,6 +50,7 @@ import { evictPod } from './pod-eviction.js';
 import { validatePodUpdate } from './pod-update-validation.js';
 import { PolicyRunner, type PolicyContext } from './policy-runner.js';
 import { priorityAdmitPod, priorityValidateClass } from './priority-admission.js';
+import { validateBuiltinSemantics } from './semantic-validation.js';
 import { ServiceAllocator, type AllocationRecord } from './service-allocator.js';
 
 type Frozen = DeepReadonly<KubeObject>;
@@ -220,6 +221,7 @@ export class RequestPipeline {
 
     // Strategy and validation.
     obj = prepareForCreate(r.info, r.custom, obj);
+    if (!r.custom) errors = [...errors, ...validateBuiltinSemantics(r.info, obj)];
     let crd: CrdStage | undefined;
     if (r.key === CRD_KEY && errors.length === 0) {
       const staged = this.#crds.stage(obj, undefined);
@@ -348,6 +350,7 @@ export class RequestPipeline {
     if (rv !== '' && rv !== existing.metadata.resourceVersion && /^[0-9]+$/.test(rv)) return apiErr(conflict(r.resource, name, OPTIMISTIC_LOCK_ERROR_MSG));
 
     // Strategy and validation.
+    if (!r.custom) errors = [...errors, ...validateBuiltinSemantics(r.info, obj)];
     if (r.key === POD_KEY) errors = [...errors, ...validatePodUpdate(obj, old)];
     let crd: CrdStage | undefined;
     if (r.key === CRD_KEY && errors.length === 0) {

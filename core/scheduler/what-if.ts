@@ -149,6 +149,7 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
   // Victims are deleted while a scheduling cycle runs; they are attributed to that cycle's pod once
   // scheduleOne returns.
   let cycleVictims: string[] = [];
+  const preemptedBy = new Map<string, string>();
   let scheduler: Scheduler | undefined;
 
   const objects: ObjectLister = {
@@ -193,6 +194,8 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
     setNominatedNodeName(pod, nodeName) {
       const cur = current(pod);
       if (!cur) return Status.success();
+      // An unchanged nomination is no update at all, as the API server would not write one.
+      if ((cur.status?.nominatedNodeName ?? undefined) === nodeName) return Status.success();
       const status: Record<string, unknown> = { ...(cur.status ?? {}) };
       if (nodeName === undefined) delete status['nominatedNodeName'];
       else status['nominatedNodeName'] = nodeName;
@@ -248,7 +251,10 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
     if (!attempt || scheduler.queue.schedulingCycle === before) break;
     cycles++;
     const k = key(attempt.pod);
-    if (cycleVictims.length > 0) victimsOf.set(k, [...(victimsOf.get(k) ?? []), ...cycleVictims]);
+    if (cycleVictims.length > 0) {
+      victimsOf.set(k, [...(victimsOf.get(k) ?? []), ...cycleVictims]);
+      for (const v of cycleVictims) preemptedBy.set(v, k);
+    }
     attempts.set(k, (attempts.get(k) ?? 0) + 1);
     if (attempt.kind === 'assumed') {
       for (const b of scheduler.readyBindings()) {
@@ -270,7 +276,11 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
       pod: k,
       node: bound ?? null,
       status: bound ? ('Scheduled' as const) : ('Unschedulable' as const),
-      message: bound ? '' : (l?.message ?? (p === undefined ? 'pod was deleted (preempted)' : 'pod was not attempted')),
+      message: bound
+        ? ''
+        : p === undefined
+          ? `pod was preempted${preemptedBy.has(k) ? ` by ${preemptedBy.get(k)!}` : ''} after it was scheduled`
+          : (l?.message ?? 'pod was not attempted'),
       nominatedNode: (p?.status?.nominatedNodeName as string | undefined) ?? null,
       victims: victimsOf.get(k) ?? [],
       attempts: attempts.get(k) ?? 0,

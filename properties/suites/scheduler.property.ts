@@ -209,10 +209,9 @@ describe('scheduler (property): default plugins through runWhatIf', function () 
     );
   });
 
-  // Known what-if reporting bug, found by the property above: a pending pod that is bound and then
-  // preempted by a later pod is reported as Unschedulable with an empty message and the explain of
-  // the attempt that bound it. Unskip once runWhatIf reports such pods as preempted.
-  it.skip('a pending pod that was bound and then preempted is reported as preempted (known bug)', () => {
+  // Regression: found by the property above. A pending pod that is bound and then preempted by a
+  // later pod is reported as preempted, not as an empty Unschedulable.
+  it('a pending pod that was bound and then preempted is reported as preempted', () => {
     const objects: KubeObject[] = [
       { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'low' }, value: 100 },
       {
