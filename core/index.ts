@@ -53,3 +53,6 @@ export * from './controllers/index.js';
 export { StoreApiClient, newTestCluster, type TestCluster, type ClientVerb, type ClientInterceptor } from './controllers/controller-test-kit.js';
 export * from './scheduler/scheduler-component.js';
 export * from './sim/fault-plan.js';
+// Whole-cluster simulation.
+export * from './cluster/default-components.js';
+export * from './cluster/cluster-simulation.js';

@@ -3,7 +3,7 @@
  * use `defaultSchedulerPlugins` as the registry a `KubeSchedulerConfiguration` resolves against;
  * users add their own definitions next to these.
  */
-import type { SchedulerPluginDefinition } from 'kubeprop';
+import { registerDefaultComponents, type SchedulerPluginDefinition } from 'kubeprop';
 import { defaultBinderPlugin } from './scheduler/default-binder/default-binder.js';
 import { defaultPreemptionPlugin } from './scheduler/default-preemption/default-preemption.js';
 import { imageLocalityPlugin } from './scheduler/image-locality/image-locality.js';
@@ -53,3 +53,6 @@ export {
   schedulingGatesPlugin,
   taintTolerationPlugin,
 };
+
+// Makes these the defaults of `createSimulation` for anyone who imports this module.
+registerDefaultComponents({ schedulerPlugins: defaultSchedulerPlugins, controllers: [] });

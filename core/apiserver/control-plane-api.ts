@@ -91,8 +91,10 @@ export class ControlPlaneApi {
     const servers: ApiServer[] = [];
     for (let i = 0; i < count; i++) servers.push(new ApiServer({ name: `apiserver-${i}`, pipeline: this.#pipeline, onRequest: options.onRequest }));
     this.servers = Object.freeze(servers);
-    for (const p of options.admissionPolicies ?? []) this.addAdmissionPolicy(p);
+    // The start-up objects are the API server's own: user policies do not see them (upstream
+    // writes them through storage, not through admission).
     if (options.bootstrap !== false) this.#bootstrap(options.bootstrap ?? {}, options.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR);
+    for (const p of options.admissionPolicies ?? []) this.addAdmissionPolicy(p);
   }
 
   /** An instance by index or name; `ConfigError` if there is none. */

@@ -16,7 +16,7 @@
 import type { DeepReadonly, Container, ContainerImage } from '../api/types.js';
 import { ModelBug } from '../errors.js';
 import type { Rng } from '../sim/rng.js';
-import type { ContainerBehavior, ContainerBehaviorQuery, ContainerRuntimeConfig, MsRange } from './kubelet-config.js';
+import { PAUSE_IMAGE, PAUSE_IMAGE_SIZE_BYTES, type ContainerBehavior, type ContainerBehaviorQuery, type ContainerRuntimeConfig, type MsRange } from './kubelet-config.js';
 
 /** Annotation (simulation hint) with a Go duration after which each regular container exits. */
 export const RUN_FOR_ANNOTATION = 'kubeprop.io/run-for';
@@ -371,6 +371,7 @@ export class ContainerRuntime {
     const sizes = this.#config.imageSizesBytes;
     const given = sizes[image] ?? sizes[normalized];
     if (given !== undefined) return given;
+    if (normalized === PAUSE_IMAGE) return PAUSE_IMAGE_SIZE_BYTES;
     const range = this.#config.defaultImageSizeBytes;
     const span = range.max - range.min + 1;
     // The first 13 hex digits of the name's hash are below 2^52, exact as a number.

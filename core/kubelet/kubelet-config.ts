@@ -147,8 +147,8 @@ const MiB = 1024 * 1024;
 
 /** The pause image of v1.35 (`registry.k8s.io/pause:3.10.1`), which every node has. */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10.1';
-/** The pause image's size as containerd reports it (about 320 kB). */
-const PAUSE_IMAGE_SIZE_BYTES = 320_368;
+/** The pause image's size as containerd reports it (about 320 kB); used unless `imageSizesBytes` says otherwise. */
+export const PAUSE_IMAGE_SIZE_BYTES = 320_368;
 
 /** The runtime model's defaults: a fast containerd on a decent network, nothing crashes. */
 export const DEFAULT_CONTAINER_RUNTIME_CONFIG: ContainerRuntimeConfig = Object.freeze({
@@ -156,7 +156,7 @@ export const DEFAULT_CONTAINER_RUNTIME_CONFIG: ContainerRuntimeConfig = Object.f
   cachedImagePullMs: { minMs: 0, maxMs: 50 },
   imagePullOverheadMs: { minMs: 200, maxMs: 1000 },
   imagePullBytesPerSecond: { min: 20 * MiB, max: 100 * MiB },
-  imageSizesBytes: Object.freeze({ [PAUSE_IMAGE]: PAUSE_IMAGE_SIZE_BYTES }),
+  imageSizesBytes: Object.freeze({}),
   defaultImageSizeBytes: { min: 10 * MiB, max: 200 * MiB },
   preloadedImages: Object.freeze([PAUSE_IMAGE]),
   containerStartMs: { minMs: 50, maxMs: 300 },

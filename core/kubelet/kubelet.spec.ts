@@ -52,14 +52,14 @@ describe('Kubelet', () => {
       h.sim.runFor(1000);
       const node = h.node('node-a');
       assert.ok(node !== undefined);
-      assert.deepEqual(node.metadata.labels, {
+      assert.deepEqual(node.metadata?.labels, {
         'beta.kubernetes.io/arch': 'amd64',
         'beta.kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
         'kubernetes.io/hostname': 'node-a',
         'kubernetes.io/os': 'linux',
       });
-      assert.equal(node.metadata.annotations?.['volumes.kubernetes.io/controller-managed-attach-detach'], 'true');
+      assert.equal(node.metadata?.annotations?.['volumes.kubernetes.io/controller-managed-attach-detach'], 'true');
       const status = node.status;
       assert.ok(status !== undefined);
       assert.deepEqual(
@@ -97,8 +97,8 @@ describe('Kubelet', () => {
       const h = newKubeletHarness({ nodes: ['big'], existingNodes: [existing] });
       h.sim.runFor(1000);
       const node = h.node('big');
-      assert.equal(node?.metadata.labels?.zone, 'a');
-      assert.equal(node?.metadata.labels?.['kubernetes.io/hostname'], 'big');
+      assert.equal(node?.metadata?.labels?.zone, 'a');
+      assert.equal(node?.metadata?.labels?.['kubernetes.io/hostname'], 'big');
       assert.equal(node?.status?.capacity?.cpu, '64');
       assert.equal(node?.status?.allocatable?.cpu, '63');
       assert.equal(node?.status?.allocatable?.memory, '250Gi');
@@ -120,7 +120,7 @@ describe('Kubelet', () => {
       const lease = h.lease('node-a');
       assert.equal(lease?.spec?.holderIdentity, 'node-a');
       assert.equal(lease?.spec?.leaseDurationSeconds, 40);
-      assert.deepEqual(lease?.metadata?.ownerReferences?.map((r) => [r.kind, r.name, r.uid]), [['Node', 'node-a', h.node('node-a')?.metadata.uid]]);
+      assert.deepEqual(lease?.metadata?.ownerReferences?.map((r) => [r.kind, r.name, r.uid]), [['Node', 'node-a', h.node('node-a')?.metadata?.uid]]);
       assert.ok(renewals.length >= 11 && renewals.length <= 13, `renewals: ${renewals.length}`);
       for (let i = 1; i < renewals.length; i++) {
         const gap = (renewals[i] as number) - (renewals[i - 1] as number);
@@ -315,7 +315,7 @@ describe('Kubelet', () => {
       h.sim.runFor(100);
       const cs = h.pod('default/web')?.status?.containerStatuses?.[0];
       assert.equal(cs?.state?.waiting?.reason, 'CrashLoopBackOff');
-      assert.equal(cs?.state?.waiting?.message, `back-off 5m0s restarting failed container=app pod=web_default(${h.pod('default/web')?.metadata.uid})`);
+      assert.equal(cs?.state?.waiting?.message, `back-off 5m0s restarting failed container=app pod=web_default(${h.pod('default/web')?.metadata?.uid})`);
       assert.equal(cs?.lastState?.terminated?.exitCode, 1);
       assert.equal(cs?.lastState?.terminated?.reason, 'Error');
       assert.equal(cs?.restartCount, restarts.filter((r) => r <= h.sim.nowMs).length);
@@ -427,7 +427,7 @@ describe('Kubelet', () => {
       h.sim.runFor(10_000);
       const deletedAt = h.sim.nowMs;
       assert.equal(h.client.delete({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'web' }).ok, true);
-      assert.ok(h.pod('default/web')?.metadata.deletionTimestamp !== undefined);
+      assert.ok(h.pod('default/web')?.metadata?.deletionTimestamp !== undefined);
       h.sim.runFor(5000);
       assert.equal(h.pod('default/web'), undefined);
       const writes = h.podStatusWrites('default/web');

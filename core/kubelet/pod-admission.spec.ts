@@ -77,9 +77,9 @@ describe('admitPod (upstream GeneralPredicates)', () => {
     const expected = { admit: false, reason: 'NodeAffinity', message: "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" };
     assert.deepEqual(admit(pod({ nodeSelector: { disk: 'ssd' } })), expected);
     assert.deepEqual(admit(pod({ nodeSelector: { disk: 'ssd' } }), node({ labels: { disk: 'ssd' } })), { admit: true });
-    const affinity = {
-      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] }] } },
-    } as const;
+    const affinity: NonNullable<NonNullable<Pod['spec']>['affinity']> = {
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In' as const, values: ['b'] }] }] } },
+    };
     assert.deepEqual(admit(pod({ affinity })), expected);
   });
 

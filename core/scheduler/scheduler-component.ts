@@ -217,7 +217,17 @@ export class SchedulerComponent {
         onDelete: (o) => this.#event(inc, () => s.onObjectEvent({ resource, actionType: ActionType.Delete }, o as DeepReadonly<KubeObject>, undefined)),
       });
     }
+    // As kube-scheduler does (WaitForCacheSync): nothing is scheduled before every informer synced.
+    let pending = inc.informers.size;
+    for (const i of inc.informers.values()) {
+      i.onSynced(() => {
+        if (--pending === 0 && this.#inc === inc) this.#elect(inc);
+      });
+    }
     for (const i of inc.informers.values()) i.start();
+  }
+
+  #elect(inc: Incarnation): void {
     if (this.#opts.leaderElection === false) {
       inc.leading = true;
       inc.host.actor.trace('started-leading', { incarnation: inc.number });

@@ -182,7 +182,7 @@ class Harness {
           const status: Record<string, unknown> = { ...(cur.status ?? {}) };
           if (nodeName === undefined) delete status['nominatedNodeName'];
           else status['nominatedNodeName'] = nodeName;
-          self.update(cur, { ...cur, status } as Pod);
+          self.update(cur, { ...cur, status } as unknown as Pod);
         }
         return Status.success();
       },

@@ -87,9 +87,17 @@ function deepFreeze<T>(v: T): T {
 
 /**
  * Applies what the API server's admission would: uid, namespace, creationTimestamp, schedulerName
- * default, and the Priority admission plugin (priorityClassName → spec.priority, global default).
+ * default, and the Priority admission plugin (priorityClassName → spec.priority and the class's
+ * preemptionPolicy, global default).
  */
-function admitPod(pod: Pod, index: number, classes: ReadonlyMap<string, number>, globalDefault: { name: string; value: number } | undefined, nowMs: number): DeepReadonly<Pod> {
+function admitPod(
+  pod: Pod,
+  index: number,
+  classes: ReadonlyMap<string, number>,
+  policies: ReadonlyMap<string, NonNullable<PriorityClass['preemptionPolicy']>>,
+  globalDefault: { name: string; value: number } | undefined,
+  nowMs: number,
+): DeepReadonly<Pod> {
   const p = structuredClone(pod);
   p.metadata = { ...(p.metadata ?? {}) };
   p.metadata.namespace ??= 'default';
@@ -107,6 +115,8 @@ function admitPod(pod: Pod, index: number, classes: ReadonlyMap<string, number>,
       p.spec.priority = globalDefault.value;
       p.spec.priorityClassName = globalDefault.name;
     }
+    const policy = p.spec.priorityClassName ? policies.get(p.spec.priorityClassName) : undefined;
+    if (policy !== undefined && p.spec.preemptionPolicy === undefined) p.spec.preemptionPolicy = policy;
   }
   return deepFreeze(p) as DeepReadonly<Pod>;
 }
@@ -118,12 +128,16 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
   const config = input.config ?? defaultSchedulerConfig();
 
   const classes = new Map(SYSTEM_PRIORITY_CLASSES);
+  const policies = new Map<string, NonNullable<PriorityClass['preemptionPolicy']>>();
   let globalDefault: { name: string; value: number } | undefined;
   for (const o of input.objects) {
     if (o.kind === 'PriorityClass') {
       const pc = o as unknown as PriorityClass;
-      classes.set(pc.metadata?.name ?? '', pc.value);
-      if (pc.globalDefault) globalDefault = { name: pc.metadata?.name ?? '', value: pc.value };
+      const name = pc.metadata?.name ?? '';
+      classes.set(name, pc.value);
+      if (pc.preemptionPolicy) policies.set(name, pc.preemptionPolicy);
+      // Upstream `getDefaultPriorityClass`: with several global defaults, the lowest value wins.
+      if (pc.globalDefault && (globalDefault === undefined || pc.value < globalDefault.value)) globalDefault = { name, value: pc.value };
     }
   }
 
@@ -135,7 +149,7 @@ export function runWhatIf(input: WhatIfInput): WhatIfOutput {
   for (const o of input.objects) {
     if (o.kind === 'Node' && o.apiVersion === 'v1') nodes.push(deepFreeze(structuredClone(o)) as unknown as DeepReadonly<Node>);
     else if (o.kind === 'Pod' && o.apiVersion === 'v1') {
-      const p = admitPod(o as unknown as Pod, index++, classes, globalDefault, clock.nowMs());
+      const p = admitPod(o as unknown as Pod, index++, classes, policies, globalDefault, clock.nowMs());
       const k = key(p);
       if (pods.has(k)) throw new ConfigError(`pod ${k} is given twice`);
       pods.set(k, p);
