@@ -56,3 +56,4 @@ export * from './sim/fault-plan.js';
 // Whole-cluster simulation.
 export * from './cluster/default-components.js';
 export * from './cluster/cluster-simulation.js';
+export * from './apiserver/index.js';

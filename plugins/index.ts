@@ -3,7 +3,7 @@
  * use `defaultSchedulerPlugins` as the registry a `KubeSchedulerConfiguration` resolves against;
  * users add their own definitions next to these.
  */
-import { registerDefaultComponents, type SchedulerPluginDefinition } from 'kubeprop';
+import { registerDefaultComponents, type ControllerDefinition, type SchedulerPluginDefinition } from 'kubeprop';
 import { defaultBinderPlugin } from './scheduler/default-binder/default-binder.js';
 import { defaultPreemptionPlugin } from './scheduler/default-preemption/default-preemption.js';
 import { imageLocalityPlugin } from './scheduler/image-locality/image-locality.js';
@@ -54,5 +54,8 @@ export {
   taintTolerationPlugin,
 };
 
+/** The built-in controllers kube-controller-manager runs, in kubeprop's model. */
+export const defaultControllers: readonly ControllerDefinition[] = Object.freeze([]);
+
 // Makes these the defaults of `createSimulation` for anyone who imports this module.
-registerDefaultComponents({ schedulerPlugins: defaultSchedulerPlugins, controllers: [] });
+registerDefaultComponents({ schedulerPlugins: defaultSchedulerPlugins, controllers: defaultControllers });

@@ -22,7 +22,7 @@ import type { ApiRequestRecord } from './api-request-record.js';
 import { ApiServer } from './api-server.js';
 import type { SchemaValidatorStats } from './builtin-schema-validator.js';
 import { FailoverClient } from './failover-client.js';
-import { SYSTEM_PRIORITY_CLASSES } from './priority-admission.js';
+import { SYSTEM_PRIORITY_CLASS_OBJECTS } from './priority-admission.js';
 import { RequestPipeline } from './request-pipeline.js';
 import { DEFAULT_SERVICE_CIDR } from './service-allocator.js';
 
@@ -136,7 +136,7 @@ export class ControlPlaneApi {
     if (opts.namespaces !== false) {
       for (const name of SYSTEM_NAMESPACES) objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
-    if (opts.priorityClasses !== false) for (const pc of SYSTEM_PRIORITY_CLASSES) objects.push(pc as unknown as StorableObject);
+    if (opts.priorityClasses !== false) for (const pc of SYSTEM_PRIORITY_CLASS_OBJECTS) objects.push(pc as unknown as StorableObject);
     if (opts.kubernetesService === true) {
       const base = cidr.split('/')[0] ?? '10.96.0.0';
       const octets = base.split('.').map(Number);

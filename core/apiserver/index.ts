@@ -32,12 +32,12 @@ export {
   type ValidatingAdmissionDecision,
 } from './admission-policy.js';
 export { applyBuiltinDefaults, NAMESPACE_NAME_LABEL } from './builtin-defaults.js';
-export { defaultPodSpec, DEFAULT_SCHEDULER_NAME, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from './pod-spec-defaults.js';
+export { defaultPodSpec, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from './pod-spec-defaults.js';
 export { podQosClass, type PodQosClass } from './pod-qos.js';
 export { podGracePeriod } from './request-pipeline.js';
 export { DEFAULT_TOLERATION_SECONDS, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from './default-toleration-seconds.js';
 export { IMMORTAL_NAMESPACES } from './namespace-lifecycle.js';
-export { SYSTEM_CRITICAL_PRIORITY, SYSTEM_PRIORITY_CLASSES } from './priority-admission.js';
+export { SYSTEM_CRITICAL_PRIORITY, SYSTEM_PRIORITY_CLASS_OBJECTS } from './priority-admission.js';
 export { LIMIT_RANGER_ANNOTATION } from './limit-ranger.js';
 export { EVICTION_BUDGET_MESSAGE, EVICTION_MULTIPLE_PDBS_MESSAGE } from './pod-eviction.js';
 export { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR } from './service-allocator.js';

@@ -27,7 +27,7 @@ export const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
 export const HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000;
 
 /** The PriorityClasses upstream creates at boot (`scheduling.SystemPriorityClasses()`). */
-export const SYSTEM_PRIORITY_CLASSES: readonly Readonly<Obj>[] = Object.freeze([
+export const SYSTEM_PRIORITY_CLASS_OBJECTS: readonly Readonly<Obj>[] = Object.freeze([
   Object.freeze({
     apiVersion: 'scheduling.k8s.io/v1',
     kind: 'PriorityClass',

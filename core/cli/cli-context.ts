@@ -4,6 +4,7 @@
  * run the CLI in-process and capture its output.
  */
 import type { Command } from 'commander';
+import type { ControllerDefinition } from '../controllers/reconciler.js';
 import type { SchedulerPluginDefinition } from '../scheduler/plugin.js';
 
 /** A sink for text output (a `process.stdout`-like stream or a test buffer). */
@@ -26,6 +27,8 @@ export interface CliOptions {
    * (bin/kubeprop.js) passes them in.
    */
   readonly schedulerPlugins?: readonly SchedulerPluginDefinition<unknown>[];
+  /** The built-in controllers, passed in by the entry point for the same reason. */
+  readonly controllers?: readonly ControllerDefinition[];
 }
 
 /** Shared state of one CLI invocation. */

@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CliContext, CliIO, CliOptions, RegisterCommand } from './cli-context.js';
 import { register as registerSchedule } from './schedule.js';
+import { register as registerSimulate } from './simulate.js';
 import { register as registerValidate } from './validate.js';
 
 /** Subcommands, in the order `--help` lists them. */
-const COMMANDS: readonly RegisterCommand[] = [registerValidate, registerSchedule];
+const COMMANDS: readonly RegisterCommand[] = [registerValidate, registerSchedule, registerSimulate];
 
 function packageVersion(): string {
   try {

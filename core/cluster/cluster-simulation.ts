@@ -184,6 +184,19 @@ export class ClusterSimulation {
       instances: apiservers,
       ...(opts.admissionPolicies ? { admissionPolicies: opts.admissionPolicies } : {}),
       onPluginError: (e) => this.sim.record('apiserver', 'plugin-error', { plugin: e.plugin, message: e.message }),
+      onRequest: (r) => {
+        // Writes are the story of a run; reads, and the heartbeats every node sends, are noise.
+        if (r.verb === 'get' || r.verb === 'list' || r.verb === 'watch' || r.kind === 'coordination.k8s.io/Lease') return;
+        if (r.kind === 'Node' && r.subresource === 'status' && r.code < 300) return;
+        this.sim.record(r.instance, 'api', {
+          by: r.userAgent,
+          verb: r.subresource === 'binding' ? 'bind' : r.subresource === 'eviction' ? 'evict' : r.subresource ? `${r.verb}/${r.subresource}` : r.verb,
+          resource: r.kind,
+          ns: r.namespace,
+          name: r.name,
+          code: r.code,
+        });
+      },
     });
     this.#kubectl = this.network.wrap(this.api.failoverClient('kubectl', 0));
     const registry = pluginRegistry(schedulerPlugins);
