@@ -57,3 +57,5 @@ export * from './sim/fault-plan.js';
 export * from './cluster/default-components.js';
 export * from './cluster/cluster-simulation.js';
 export * from './apiserver/index.js';
+export * from './kubelet/index.js';
+export * from './proxy/index.js';

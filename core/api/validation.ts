@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import type { KubeObject } from './types.js';
 import type { KindInfo } from './kinds.js';
 import { isDNS1123Label, isDNS1123Subdomain, tryLabelSelectorAsSelector } from './labels.js';
-import { parseQuantity, QuantityParseError } from './quantity.js';
+import { parseQuantity, parseQuantityCached, QuantityParseError } from './quantity.js';
 import {
   invalidError,
   requiredError,
@@ -77,7 +77,7 @@ interface ModelClass {
 /** Whether `s` parses as a Kubernetes quantity (apimachinery `ParseQuantity`). */
 export function isQuantityString(s: string): boolean {
   try {
-    parseQuantity(s);
+    parseQuantityCached(s);
     return true;
   } catch (err) {
     if (err instanceof QuantityParseError) return false;

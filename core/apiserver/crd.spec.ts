@@ -139,6 +139,9 @@ describe('CustomResourceDefinitions', function () {
     const h = harness();
     const crd = load(dir, 'crds/cert-manager.io_certificates.yaml')[0] as KubeObject;
     ok(h.client.create(crd));
+    // Creating it again fails and leaves the kind served.
+    assert.equal(fail(h.client.create(crd)).message, 'customresourcedefinitions.apiextensions.k8s.io "certificates.cert-manager.io" already exists');
+    ok(h.client.list({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate' }));
     const clash = fail(h.client.create({ ...crd, metadata: { name: 'certs.cert-manager.io' }, spec: { ...(crd['spec'] as object), names: { ...(field(crd, 'spec', 'names') as object), plural: 'certs' } } }));
     assert.equal(clash.code, 422);
     assert.match(clash.message, /kind is already served by CustomResourceDefinition "certificates\.cert-manager\.io"/);

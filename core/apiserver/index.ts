@@ -34,7 +34,7 @@ export {
 export { applyBuiltinDefaults, NAMESPACE_NAME_LABEL } from './builtin-defaults.js';
 export { defaultPodSpec, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from './pod-spec-defaults.js';
 export { podQosClass, type PodQosClass } from './pod-qos.js';
-export { podGracePeriod } from './request-pipeline.js';
+export { podGracePeriod } from './pod-grace-period.js';
 export { DEFAULT_TOLERATION_SECONDS, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from './default-toleration-seconds.js';
 export { IMMORTAL_NAMESPACES } from './namespace-lifecycle.js';
 export { SYSTEM_CRITICAL_PRIORITY, SYSTEM_PRIORITY_CLASS_OBJECTS } from './priority-admission.js';

@@ -85,6 +85,7 @@ export class PolicyRunner {
 
   /** Whether any policy of `phase` applies: lets the caller skip freezing the object. */
   anyFor(phase: Phase, ctx: Pick<PolicyContext, 'operation' | 'group' | 'kindKey'>): boolean {
+    if (this.#policies.length === 0) return false;
     return this.matching(ctx.operation, ctx.group, ctx.kindKey).some((p) => p[phase] !== undefined);
   }
 

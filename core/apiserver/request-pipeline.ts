@@ -47,6 +47,7 @@ import { limitRangerDefaults } from './limit-ranger.js';
 import { namespaceLifecycle } from './namespace-lifecycle.js';
 import { bindPod } from './pod-binding.js';
 import { evictPod } from './pod-eviction.js';
+import { podGracePeriod } from './pod-grace-period.js';
 import { validatePodUpdate } from './pod-update-validation.js';
 import { PolicyRunner, type PolicyContext } from './policy-runner.js';
 import { priorityAdmitPod, priorityValidateClass } from './priority-admission.js';
@@ -224,7 +225,9 @@ export class RequestPipeline {
     if (!r.custom) errors = [...errors, ...validateBuiltinSemantics(r.info, obj)];
     let crd: CrdStage | undefined;
     if (r.key === CRD_KEY && errors.length === 0) {
-      const staged = this.#crds.stage(obj, undefined);
+      // A CRD of the same name already stored stays registered if this create fails (AlreadyExists).
+      const stored = this.store.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
+      const staged = this.#crds.stage(obj, stored.ok ? (stored.value as unknown as Readonly<Obj>) : undefined);
       if (!staged.ok) errors = staged.errors;
       else {
         crd = staged.stage;
@@ -565,25 +568,4 @@ export class RequestPipeline {
 
 function refOfObject(obj: Frozen): ObjectRef {
   return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
-}
-
-/**
- * Upstream `podStrategy.CheckGracefulDelete`: the request's period, else the pod's
- * `terminationGracePeriodSeconds`; 0 for a pod that is not bound or has terminated. For a pod
- * already terminating, only an explicit period can shorten the deletion, so without one the
- * current period is passed (which changes nothing).
- */
-export function podGracePeriod(pod: Readonly<Obj>, requested: number | undefined): number {
-  const meta = objAt(pod, 'metadata');
-  if (meta?.deletionTimestamp !== undefined) {
-    if (requested !== undefined) return requested;
-    const current = meta.deletionGracePeriodSeconds;
-    return typeof current === 'number' ? current : 0;
-  }
-  const spec = objAt(pod, 'spec');
-  let period = requested ?? (typeof spec?.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 0);
-  if ((strAt(spec, 'nodeName') ?? '') === '') period = 0;
-  const phase = strAt(objAt(pod, 'status'), 'phase');
-  if (phase === 'Failed' || phase === 'Succeeded') period = 0;
-  return period;
 }

@@ -16,7 +16,8 @@
 import type { DeepReadonly, Container, ContainerImage } from '../api/types.js';
 import { ModelBug } from '../errors.js';
 import type { Rng } from '../sim/rng.js';
-import { PAUSE_IMAGE, PAUSE_IMAGE_SIZE_BYTES, type ContainerBehavior, type ContainerBehaviorQuery, type ContainerRuntimeConfig, type MsRange } from './kubelet-config.js';
+import type { DelayRange } from '../controllers/runtime-host.js';
+import { PAUSE_IMAGE, PAUSE_IMAGE_SIZE_BYTES, type ContainerBehavior, type ContainerBehaviorQuery, type ContainerRuntimeConfig } from './kubelet-config.js';
 
 /** Annotation (simulation hint) with a Go duration after which each regular container exits. */
 export const RUN_FOR_ANNOTATION = 'kubeprop.io/run-for';
@@ -210,7 +211,7 @@ export class ContainerRuntime {
   }
 
   /** A duration drawn uniformly from `range`. */
-  draw(range: MsRange): number {
+  draw(range: DelayRange): number {
     return this.#rng.int(range.minMs, range.maxMs);
   }
 

@@ -10,16 +10,11 @@
  * (sync period 10 s). Durations are integer milliseconds, units last in the names.
  */
 import type { DeepReadonly, Taint } from '../api/types.js';
+import type { DelayRange } from '../controllers/runtime-host.js';
 import { ConfigError } from '../errors.js';
 
-/** An inclusive range of virtual milliseconds from which a duration is drawn uniformly. */
-export interface MsRange {
-  readonly minMs: number;
-  readonly maxMs: number;
-}
-
 /** A probability as a ratio of integers (`{ numerator: 1, denominator: 100 }` is 1 %). */
-export interface Ratio {
+export interface ChanceRatio {
   readonly numerator: number;
   readonly denominator: number;
 }
@@ -53,11 +48,11 @@ export interface ContainerBehaviorQuery {
  */
 export interface ContainerRuntimeConfig {
   /** `RunPodSandbox` including CNI setup, before the first container can start. */
-  readonly sandboxCreateMs: MsRange;
+  readonly sandboxCreateMs: DelayRange;
   /** Pulling an image that is already on the node (a registry round trip at most). */
-  readonly cachedImagePullMs: MsRange;
+  readonly cachedImagePullMs: DelayRange;
   /** Fixed part of pulling an image that is not on the node (resolve, manifest, unpack). */
-  readonly imagePullOverheadMs: MsRange;
+  readonly imagePullOverheadMs: DelayRange;
   /** Download bandwidth for uncached pulls, in bytes per second; drawn per pull. */
   readonly imagePullBytesPerSecond: { readonly min: number; readonly max: number };
   /**
@@ -73,30 +68,30 @@ export interface ContainerRuntimeConfig {
   /** Images present on every node when its kubelet starts (the pause image at least). */
   readonly preloadedImages: readonly string[];
   /** `CreateContainer` + `StartContainer` after the image is present. */
-  readonly containerStartMs: MsRange;
+  readonly containerStartMs: DelayRange;
   /**
    * Readiness of a container without a readiness probe, after it runs. Upstream marks such a
    * container ready as soon as it is seen running, hence the default of zero.
    */
-  readonly readyDelayWithoutProbeMs: MsRange;
+  readonly readyDelayWithoutProbeMs: DelayRange;
   /** Probability that a container start ends in a crash (exit with one of `crashExitCodes`). */
-  readonly crashRatio: Ratio;
+  readonly crashRatio: ChanceRatio;
   /** How long a crashing container runs before it exits. */
-  readonly crashAfterMs: MsRange;
+  readonly crashAfterMs: DelayRange;
   /** Exit codes of crashes, chosen uniformly. Non-zero. */
   readonly crashExitCodes: readonly number[];
   /**
    * How long a regular container of a pod with restartPolicy `OnFailure` or `Never` (a job-like
    * pod) runs before exiting 0, when nothing more specific says otherwise.
    */
-  readonly jobRunMs: MsRange;
+  readonly jobRunMs: DelayRange;
   /** How long an ordinary init container runs before exiting 0. */
-  readonly initContainerRunMs: MsRange;
+  readonly initContainerRunMs: DelayRange;
   /**
    * How long a container takes to exit after SIGTERM. The model caps it at the grace period: a
    * container still running then is killed (exit code 137).
    */
-  readonly containerStopMs: MsRange;
+  readonly containerStopMs: DelayRange;
   /** Exit code of a container that exits on SIGTERM within its grace period. */
   readonly stopExitCode: number;
   /**
@@ -150,7 +145,10 @@ export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10.1';
 /** The pause image's size as containerd reports it (about 320 kB); used unless `imageSizesBytes` says otherwise. */
 export const PAUSE_IMAGE_SIZE_BYTES = 320_368;
 
-/** The runtime model's defaults: a fast containerd on a decent network, nothing crashes. */
+/**
+ * The runtime model's defaults: a fast containerd on a decent network, nothing crashes. Durations
+ * are ranges of virtual milliseconds (`DelayRange`) drawn uniformly.
+ */
 export const DEFAULT_CONTAINER_RUNTIME_CONFIG: ContainerRuntimeConfig = Object.freeze({
   sandboxCreateMs: { minMs: 100, maxMs: 500 },
   cachedImagePullMs: { minMs: 0, maxMs: 50 },
@@ -197,7 +195,7 @@ export function leaseRenewIntervalMs(config: KubeletConfig): number {
   return Math.floor((config.nodeLeaseDurationSeconds * 1000) / 4);
 }
 
-function checkRange(range: MsRange, what: string): void {
+function checkRange(range: DelayRange, what: string): void {
   if (!Number.isSafeInteger(range.minMs) || !Number.isSafeInteger(range.maxMs) || range.minMs < 0 || range.maxMs < range.minMs) {
     throw new ConfigError(`${what}: invalid range [${String(range.minMs)}, ${String(range.maxMs)}] ms`);
   }

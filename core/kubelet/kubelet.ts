@@ -233,6 +233,8 @@ export class Kubelet {
   #allocatableSource: unknown = undefined;
   #lastStatusReportMs: number | undefined = undefined;
   #delayAfterChangeMs = 0;
+  /** A new process reports its node status at its first status round, changed or not. */
+  #reportAfterBoot = false;
   // Counters.
   #podStatusWrites = 0;
   #nodeStatusWrites = 0;
@@ -398,6 +400,9 @@ export class Kubelet {
     this.#inc = inc;
     this.#state = 'running';
     this.#runtime.setRng(rng.fork('runtime'));
+    // A new process: what the old one kept in memory is gone.
+    this.#lease.reset();
+    this.#reportAfterBoot = number > 1;
     actor.setTimer(delayMs, { kind: 'kubelet-start' });
   }
 
@@ -631,7 +636,7 @@ export class Kubelet {
     this.#node = original;
     const constants = this.#statusConstants(original);
     const status = buildNodeStatus(original.status, constants, this.#runtime.statusImages(now, this.config.nodeStatusMaxImages), now);
-    const changed = nodeStatusHasChanged(original.status, status);
+    const changed = nodeStatusHasChanged(original.status, status) || this.#reportAfterBoot;
     const expired = this.#lastStatusReportMs !== undefined && now - this.#lastStatusReportMs >= this.config.nodeStatusReportFrequencyMs + this.#delayAfterChangeMs;
     if (!changed && !expired) return 'done';
     this.#delayAfterChangeMs = changed ? this.#reportDelay() : 0;
@@ -639,6 +644,7 @@ export class Kubelet {
     if (!res.ok) return isConflict(res) ? 'retry' : 'failed';
     this.#node = res.value;
     this.#lastStatusReportMs = now;
+    this.#reportAfterBoot = false;
     this.#nodeStatusWrites++;
     inc.actor.trace('node-status', { changed });
     return 'done';
@@ -906,7 +912,7 @@ export class Kubelet {
       rec.podHasInitialized = true;
       rec.initDone = true;
     }
-    this.#event(rec, c, 'Started', `Started container ${c.name}`);
+    this.#event(rec, c, 'Started', undefined);
     if (c.kind === 'init') return;
     const startup = c.spec.startupProbe;
     c.startedAtMsProbe = startup === undefined ? now : probeSuccessAtMs(startup, rec.probeWorkersStartMs, c.startAtMs, now, now);
@@ -1035,7 +1041,6 @@ export class Kubelet {
     rec.sandboxSeen = false;
     rec.sandboxes++;
     rec.sandboxReadyAtMs = now + this.#runtime.sandboxCreateMs();
-    this.#runtime.newSandboxId();
     rec.podIP = this.#allocateIp(rec);
   }
 
@@ -1078,7 +1083,9 @@ export class Kubelet {
         this.#event(rec, c, 'Failed', ensured.message);
         continue;
       }
-      this.#event(rec, c, ensured.pulled ? 'Pulling' : 'Pulled', ensured.pulled ? `Pulling image "${image}"` : `Container image "${image}" already present on machine`);
+      // Routine events carry no message (upstream's: `Pulling image "x"`, `Container image "x" already
+      // present on machine`, `Started container c`): they are the bulk of the trace.
+      this.#event(rec, c, ensured.pulled ? 'Pulling' : 'Pulled', undefined);
       t = ensured.readyAtMs + this.#runtime.containerStartMs();
       const behavior = this.#runtime.decideBehavior({
         namespace: rec.namespace,
@@ -1346,7 +1353,7 @@ export class Kubelet {
   // --- events -----------------------------------------------------------------------------------
 
   /** Records a pod event (upstream `recorder.Eventf`) in the trace. */
-  #event(rec: PodRecord, c: ContainerRecord | undefined, reason: string, message: string): void {
+  #event(rec: PodRecord, c: ContainerRecord | undefined, reason: string, message: string | undefined): void {
     const actor = this.#inc?.actor;
     if (actor === undefined) return;
     actor.trace('pod-event', { pod: rec.key, container: c?.name, reason, message });

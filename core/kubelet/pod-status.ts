@@ -101,12 +101,12 @@ function stateToApi(state: ContainerStateView): NonNullable<ContainerStatus['sta
     case 'waiting':
       return { waiting: state.message === undefined ? { reason: state.reason } : { reason: state.reason, message: state.message } };
     case 'running':
-      return { running: { startedAt: formatRfc3339(state.startedAtMs) } };
+      return { running: { startedAt: stamp(state.startedAtMs) } };
     case 'terminated': {
       const t: NonNullable<NonNullable<ContainerStatus['state']>['terminated']> = { exitCode: state.exitCode, reason: state.reason };
       if (state.message !== undefined) t.message = state.message;
-      if (state.startedAtMs !== undefined) t.startedAt = formatRfc3339(state.startedAtMs);
-      if (state.finishedAtMs !== undefined) t.finishedAt = formatRfc3339(state.finishedAtMs);
+      if (state.startedAtMs !== undefined) t.startedAt = stamp(state.startedAtMs);
+      if (state.finishedAtMs !== undefined) t.finishedAt = stamp(state.finishedAtMs);
       if (state.containerID !== undefined) t.containerID = state.containerID;
       return { terminated: t };
     }
@@ -241,6 +241,22 @@ interface BareCondition {
   readonly message?: string | undefined;
 }
 
+let stampSecond = Number.NaN;
+let stampText = '';
+
+/**
+ * `formatRfc3339` memoized on the last whole second: every status build stamps several times,
+ * mostly within the same second, and formatting a date is the costliest part of a build.
+ */
+function stamp(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== stampSecond) {
+    stampText = formatRfc3339(ms);
+    stampSecond = second;
+  }
+  return stampText;
+}
+
 function goList(names: readonly string[]): string {
   return `[${names.join(' ')}]`;
 }
@@ -341,7 +357,7 @@ function stampConditions(bare: readonly BareCondition[], generation: number | un
     const old = prev.find((p) => p.type === c.type);
     const cond: PodCondition = { type: c.type, status: c.status };
     if (generation !== undefined) cond.observedGeneration = generation;
-    cond.lastTransitionTime = old !== undefined && old.status === c.status && old.lastTransitionTime !== undefined ? old.lastTransitionTime : formatRfc3339(nowMs);
+    cond.lastTransitionTime = old !== undefined && old.status === c.status && old.lastTransitionTime !== undefined ? old.lastTransitionTime : stamp(nowMs);
     if (c.reason !== undefined) cond.reason = c.reason;
     if (c.message !== undefined) cond.message = c.message;
     out.push(cond);
@@ -379,7 +395,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
     status.podIP = input.podIP;
     status.podIPs = [{ ip: input.podIP }];
   }
-  status.startTime = input.previous?.startTime ?? pod.status?.startTime ?? formatRfc3339(input.startTimeMs);
+  status.startTime = input.previous?.startTime ?? pod.status?.startTime ?? stamp(input.startTimeMs);
   if (initStatuses.length > 0) status.initContainerStatuses = initStatuses.map(toApiContainerStatus);
   status.containerStatuses = [...statuses].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(toApiContainerStatus);
   status.qosClass = pod.status?.qosClass ?? podQosClass(pod);

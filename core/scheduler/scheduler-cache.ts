@@ -42,9 +42,10 @@ function withMembership(
   }
   const present = lo < list.length && list[lo] === ni;
   if (member === present) return list;
-  const out = list.slice(0, lo);
-  if (member) out.push(ni);
-  for (let i = present ? lo + 1 : lo; i < list.length; i++) out.push(list[i]!);
+  // slice and splice move the elements in bulk.
+  const out = list.slice();
+  if (member) out.splice(lo, 0, ni);
+  else out.splice(lo, 1);
   return out;
 }
 

@@ -674,6 +674,24 @@ describe('Scheduler: PostFilter nominations', () => {
     assert.deepEqual(h.calls.filter((c) => c.startsWith('nominate')), ['nominate default/a <none>']);
   });
 
+  it('the nominator learns a nomination, or its clearing, at once, before the pod update comes back', () => {
+    const nominate = defineSchedulerPlugin({ name: 'Preempt', postFilter: () => ({ status: Status.success(), nominatedNodeName: 'n1', nominatingMode: 'Override' as const }) });
+    const h = new Harness({ plugins: [rejectAll, nominate], inform: false }).addNodes(...nodeNames(2));
+    h.addPods(pod('a'));
+    failed(h.step().attempt);
+    assert.deepEqual(h.scheduler.queue.nominatedPodsForNode('n1').map((pi) => pi.pod.metadata?.name), ['a']);
+
+    const clear = defineSchedulerPlugin({
+      name: 'Preempt',
+      postFilter: () => ({ status: Status.unschedulable('preemption: not helpful'), nominatedNodeName: '', nominatingMode: 'Override' as const }),
+    });
+    const h2 = new Harness({ plugins: [rejectAll, clear], inform: false }).addNodes(...nodeNames(2));
+    h2.addPods(pod('a', { nominated: 'n1' }));
+    assert.equal(h2.scheduler.queue.nominatedPodsForNode('n1').length, 1);
+    failed(h2.step().attempt);
+    assert.deepEqual(h2.scheduler.queue.nominatedPodsForNode('n1'), []);
+  });
+
   it('an Error from PostFilter keeps the FitError message and the nomination', () => {
     const preempt = defineSchedulerPlugin({ name: 'Preempt', postFilter: () => Status.error('api down') });
     const h = new Harness({ plugins: [rejectAll, preempt] }).addNodes(...nodeNames(2));
@@ -1120,6 +1138,50 @@ describe('Scheduler: profiles and plugin registry', () => {
     const b = withNodeName(p, 'n0');
     assert.deepEqual([b.spec?.nodeName, p.spec?.nodeName, Object.isFrozen(b), Object.isFrozen(b.spec)], ['n0', undefined, true, true]);
     assert.equal(newNodeInfo(node('n0'), [b]).pods.length, 1);
+  });
+
+  it('plugin args from pluginConfig are decoded and handed to create()', () => {
+    const got: unknown[] = [];
+    const withArgs = defineSchedulerPlugin<{ limit: number }>({
+      name: 'WithArgs',
+      decodeArgs: (raw) => ({ limit: (raw as { limit?: number } | undefined)?.limit ?? 1 }),
+      create: (args) => (got.push(args), { filter: () => undefined }),
+    });
+    new Harness({
+      plugins: [withArgs as SchedulerPluginDefinition<unknown>],
+      profiles: [
+        {
+          schedulerName: 'default-scheduler',
+          plugins: { multiPoint: { enabled: [{ name: 'FakeSort' }, { name: 'WithArgs' }, { name: 'FakeBinder' }] } },
+          pluginConfig: [{ name: 'WithArgs', args: { limit: 7 } }],
+        },
+      ],
+    });
+    assert.deepEqual(got, [{ limit: 7 }]);
+  });
+
+  it('a PreEnqueue plugin that throws gates the pod and the error is kept with the scheduler’s', () => {
+    const bad = defineSchedulerPlugin({ name: 'BadGate', preEnqueue: () => { throw new Error('gate broke'); } });
+    const h = new Harness({ plugins: [bad] }).addNodes('n0');
+    h.addPods(pod('a'));
+    assert.equal(h.scheduler.queue.canPop(), false);
+    assert.deepEqual(h.scheduler.allPluginErrors().map((e) => [e.plugin, e.message]), [['BadGate', 'plugin BadGate (preEnqueue): threw: gate broke']]);
+    assert.ok(h.trace.some((t) => t.startsWith('plugin-error')));
+  });
+
+  it('pods that reach the queue without being this scheduler’s, terminating or already assumed are skipped', () => {
+    const h = new Harness({ inform: false }).addNodes('n0');
+    h.scheduler.queue.add(pod('stranger', { schedulerName: 'other' }));
+    assert.deepEqual(h.scheduler.scheduleOne(), { kind: 'skipped', pod: pod('stranger', { schedulerName: 'other' }), reason: 'no profile for scheduler name other' });
+    h.scheduler.queue.add(pod('dying', { deleting: true }));
+    assert.deepEqual(h.scheduler.scheduleOne(), { kind: 'skipped', pod: pod('dying', { deleting: true }), reason: 'pod is being deleted' });
+    h.addPods(pod('a'));
+    h.step();
+    assert.equal(h.scheduler.cache.isAssumedPod('uid-a'), true);
+    h.scheduler.queue.add(pod('a'));
+    const again = h.scheduler.scheduleOne();
+    assert.deepEqual(again?.kind === 'skipped' ? again.reason : again?.kind, 'pod is already assumed');
+    assert.equal(h.scheduler.queue.len(), 0);
   });
 
   it('traces attempts, binds and failures', () => {

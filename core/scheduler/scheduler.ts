@@ -713,10 +713,14 @@ export class Scheduler {
     nominatedNodeName: string | undefined,
   ): void {
     const code = status.code;
-    this.queue.addUnschedulableIfNotPresent(qp, {
+    const requeued = this.queue.addUnschedulableIfNotPresent(qp, {
       code: code === 'Success' || code === 'Wait' || code === 'Skip' ? 'Error' : code,
       ...(diagnosis ? { unschedulablePlugins: diagnosis.unschedulablePlugins, pendingPlugins: diagnosis.pendingPlugins } : status.plugin && isRejected(status) ? { unschedulablePlugins: [status.plugin] } : {}),
     });
+    // Upstream tells the nominator at once instead of waiting for the pod update to come back through
+    // the informer, so no other pod takes the room preemption made in the meantime. A pod deleted or
+    // bound during its attempt is not nominated.
+    if (requeued.ok && nominatedNodeName !== undefined) this.queue.addNominatedPod(qp.podInfo, { mode: 'Override', nominatedNodeName });
     // As upstream's updatePod, the nomination is written only when it changes.
     if (nominatedNodeName !== undefined && nominatedNodeName !== (pod.status?.nominatedNodeName ?? '')) {
       this.opts.client.setNominatedNodeName(pod, nominatedNodeName === '' ? undefined : nominatedNodeName);

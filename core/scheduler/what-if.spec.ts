@@ -294,6 +294,21 @@ describe('runWhatIf', () => {
     );
   });
 
+  it('a binding failure is the pod’s last message', () => {
+    const failing = defineSchedulerPlugin({ name: 'FailingBinder', bind: () => Status.error('conflict') });
+    const enabled = ['FakeSort', 'FailingBinder'].map((name) => ({ name }));
+    const config = schedulerConfigFromObject(
+      { apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration', profiles: [{ schedulerName: 'default-scheduler', plugins: { multiPoint: { enabled } } }] },
+      undefined,
+      { defaultPlugins: [] },
+    );
+    const out = runWhatIf({ objects: [node('n0'), pod('a')], registry: pluginRegistry([fakeSort, failing]), config, maxCycles: 2 });
+    assert.deepEqual(
+      out.results.map((r) => [r.node, r.status, r.message, r.attempts]),
+      [[null, 'Unschedulable', 'running Bind plugin "FailingBinder": conflict', 2]],
+    );
+  });
+
   it('plugin errors are collected as messages', () => {
     const boom = defineSchedulerPlugin({ name: 'Boom', filter: () => { throw new Error('kaput'); } });
     const out = runWhatIf(input([node('n0'), pod('a')], [boom], { maxCycles: 3 }));
