@@ -305,9 +305,12 @@ export class ClusterSimulation {
 
   #startFault(f: Fault): void {
     switch (f.kind) {
-      case 'NodeCrash':
-        this.#agents(f.target).kubelet.crash();
+      case 'NodeCrash': {
+        const a = this.#agents(f.target);
+        a.kubelet.crash();
+        a.proxy.crash();
         return;
+      }
       case 'NodePartition': {
         const a = this.#agents(f.target);
         a.client.partitioned = true;
@@ -328,7 +331,12 @@ export class ClusterSimulation {
 
   #endFault(f: Fault): void {
     switch (f.kind) {
-      case 'NodeCrash':
+      case 'NodeCrash': {
+        const a = this.#agents(f.target);
+        a.kubelet.restart();
+        a.proxy.restart();
+        return;
+      }
       case 'KubeletStop':
         this.#agents(f.target).kubelet.restart();
         return;

@@ -61,6 +61,7 @@ import { admitPod, REJECTED_MESSAGE_PREFIX } from './pod-admission.js';
 import {
   containerStatusView,
   formatPod,
+  inCrashLoopBackOff,
   newContainerRecord,
   probeSuccessAtMs,
   terminatedViewOf,
@@ -964,7 +965,7 @@ export class Kubelet {
     if (!rec.initDone) {
       for (const c of rec.initContainers) {
         if (c.initDone) continue;
-        if (c.waiting !== undefined && !this.#inBackOff(c)) break;
+        if (c.waiting !== undefined && !inCrashLoopBackOff(c)) break;
         if (c.instance === 'exited' && c.lastTerminatedInstance === c.instances) {
           if (c.kind === 'init' && c.exitCode === 0) {
             // It completed in an earlier sandbox: a new sandbox runs every init container again.
@@ -1008,10 +1009,6 @@ export class Kubelet {
     if (c.kind === 'sidecar') return true;
     if (c.kind === 'init') return policy !== 'Never' && c.exitCode !== 0;
     return policy === 'Always' || (policy === 'OnFailure' && c.exitCode !== 0);
-  }
-
-  #inBackOff(c: ContainerRecord): boolean {
-    return c.waiting?.reason === REASON_CRASH_LOOP_BACK_OFF;
   }
 
   /**
@@ -1238,6 +1235,7 @@ export class Kubelet {
     rec.lifecycle = 'terminated';
     this.#unaccount(rec);
     this.#releaseSandbox(rec);
+    this.#inc?.actor.trace('pod-terminated', { pod: rec.key, cause: rec.terminationCause });
     this.#writeStatus(rec, now);
     this.#maybeDeleteTerminal(rec);
   }

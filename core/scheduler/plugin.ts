@@ -157,6 +157,18 @@ export interface NodeInfoLister {
   havePodsWithAffinityList(): readonly NodeInfo[];
   /** Nodes with at least one pod that has required anti-affinity. */
   havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[];
+  /**
+   * A mark of the snapshot's state, to pass to `nodesChangedSince` later. Optional, like
+   * `nodesChangedSince`: a plugin that keeps per-node results across cycles uses them to revisit
+   * only the nodes that changed, and compares every node itself when they are absent.
+   */
+  changeMark?(): number;
+  /**
+   * The nodes whose NodeInfo changed (pods added or removed, Node object replaced) since `mark` was
+   * taken, possibly repeated, or `undefined` when that is not known (the node list itself changed,
+   * or the mark is too old): then every node may have changed.
+   */
+  nodesChangedSince?(mark: number): readonly NodeInfo[] | undefined;
 }
 
 /**

@@ -358,6 +358,20 @@ describe('SchedulerCache: nodes with affinity pods', () => {
     assert.deepEqual(listNames(c.havePodsWithAffinityList()), ['n1', 'n2']);
   });
 
+  it('the informer confirming an assumed pod on its node keeps the lists (and their arrays)', () => {
+    const c = cache();
+    c.list();
+    c.assumePod(pod('anti2', 'n2', { affinity: 'required-anti' }), 'n2');
+    const aff = c.havePodsWithAffinityList();
+    const anti = c.havePodsWithRequiredAntiAffinityList();
+    assert.deepEqual([listNames(aff), listNames(anti)], [['n2'], ['n2']]);
+    c.addPod(pod('anti2', 'n2', { affinity: 'required-anti', cpuMilli: 100 }));
+    assert.equal(c.havePodsWithAffinityList(), aff);
+    assert.equal(c.havePodsWithRequiredAntiAffinityList(), anti);
+    assert.equal(cpuOn(c, 'n2'), 100);
+    assert.equal(c.isAssumedPod('uid-anti2'), false);
+  });
+
   it('node changes rebuild the lists; before the first list() they are built on demand', () => {
     const c = cache();
     c.addPod(pod('anti', 'n4', { affinity: 'required-anti' }));
@@ -369,5 +383,48 @@ describe('SchedulerCache: nodes with affinity pods', () => {
     assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n4', 'n0']);
     c.removeNode('n4');
     assert.deepEqual(listNames(c.havePodsWithRequiredAntiAffinityList()), ['n0']);
+  });
+});
+
+describe('SchedulerCache: changed nodes since a mark', () => {
+  it('reports the nodes whose pods or Node changed, in order; a structural change forgets older marks', () => {
+    const c = new SchedulerCache();
+    for (const n of ['n1', 'n2', 'n3']) c.addNode(node(n));
+    const m0 = c.changeMark();
+    assert.deepEqual(c.nodesChangedSince(m0), []);
+    c.addPod(pod('a', 'n2'));
+    c.assumePod(pod('b', 'n3'), 'n3');
+    c.addPod(pod('b', 'n3'));
+    c.updateNode(node('n1', { labels: { x: 'y' } }));
+    const m1 = c.changeMark();
+    c.removePod(pod('a', 'n2'));
+    assert.deepEqual(c.nodesChangedSince(m0)!.map((n) => n.name), ['n2', 'n3', 'n3', 'n1', 'n2']);
+    assert.deepEqual(c.nodesChangedSince(m1)!.map((n) => n.name), ['n2']);
+    // A pod bound to a node the cache does not know changes no listed node.
+    const m2 = c.changeMark();
+    c.addPod(pod('ghost', 'n9'));
+    assert.deepEqual(c.nodesChangedSince(m2), []);
+    // Nodes added, removed or moved to another zone: the list changed, earlier marks are unknown.
+    c.addNode(node('n4'));
+    assert.equal(c.nodesChangedSince(m2), undefined);
+    const m3 = c.changeMark();
+    c.updateNode(node('n4', { zone: 'z1' }));
+    assert.equal(c.nodesChangedSince(m3), undefined);
+    const m4 = c.changeMark();
+    c.removeNode('n4');
+    assert.equal(c.nodesChangedSince(m4), undefined);
+    assert.equal(c.nodesChangedSince(c.changeMark() + 1), undefined);
+    assert.equal(c.nodesChangedSince(Number.NaN), undefined);
+  });
+
+  it('keeps a bounded journal: a mark that is too old is unknown', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1'));
+    const old = c.changeMark();
+    for (let i = 0; i < 5000; i++) c.addPod(pod(`p${i}`, 'n1'));
+    const recent = c.changeMark();
+    c.addPod(pod('last', 'n1'));
+    assert.equal(c.nodesChangedSince(old), undefined);
+    assert.deepEqual(c.nodesChangedSince(recent)!.map((n) => n.name), ['n1']);
   });
 });

@@ -132,6 +132,15 @@ export class SchedulerCache implements NodeInfoLister {
   private imagesDirty = true;
   /** Bumped on every change. */
   generation = 0;
+  /**
+   * The journal behind `nodesChangedSince`: the NodeInfos changed since the last structural change,
+   * in order; `journalStart` is the mark of its first entry, `mark` the mark after its last one.
+   */
+  private journal: MutableNodeInfo[] = [];
+  private journalStart = 0;
+  private mark = 0;
+  /** Entries kept in the journal; older marks get `undefined` (a full look at every node). */
+  private static readonly JOURNAL_MAX = 4096;
 
   /**
    * Records a change. The node list is rebuilt only after a structural change. The lists of nodes
@@ -143,6 +152,10 @@ export class SchedulerCache implements NodeInfoLister {
     if (structural) {
       this.listCache = undefined;
       this.listIndex = undefined;
+      // The node list changed: marks taken before say nothing about the new one.
+      this.mark++;
+      this.journal = [];
+      this.journalStart = this.mark;
     }
     if (!podChange) {
       this.affinityListCache = undefined;
@@ -156,12 +169,35 @@ export class SchedulerCache implements NodeInfoLister {
    * list makes a new array (lists already handed out stay as they were), in node-list order.
    */
   private affinityMembershipChanged(ni: MutableNodeInfo, before: number): void {
+    this.recordNodeChange(ni);
     const after = affinityMembership(ni);
     if (after === before) return;
     const index = this.listIndex;
     const changedBits = after ^ before;
     if (changedBits & 1) this.affinityListCache = index === undefined ? undefined : withMembership(this.affinityListCache, ni, (after & 1) !== 0, index);
     if (changedBits & 2) this.antiAffinityListCache = index === undefined ? undefined : withMembership(this.antiAffinityListCache, ni, (after & 2) !== 0, index);
+  }
+
+  /** Journals a change of a listed node's NodeInfo (see `nodesChangedSince`). */
+  private recordNodeChange(ni: MutableNodeInfo): void {
+    if (this.journal.length >= SchedulerCache.JOURNAL_MAX) {
+      const drop = this.journal.length >> 1;
+      this.journal = this.journal.slice(drop);
+      this.journalStart += drop;
+    }
+    this.journal.push(ni);
+    this.mark++;
+  }
+
+  /** See `NodeInfoLister.changeMark`. */
+  changeMark(): number {
+    return this.mark;
+  }
+
+  /** See `NodeInfoLister.nodesChangedSince`. */
+  nodesChangedSince(mark: number): readonly NodeInfo[] | undefined {
+    if (!Number.isSafeInteger(mark) || mark < this.journalStart || mark > this.mark) return undefined;
+    return this.journal.slice(mark - this.journalStart);
   }
 
   // ---- nodes ----
@@ -203,6 +239,7 @@ export class SchedulerCache implements NodeInfoLister {
       this.nodeZones.set(name, z);
       this.changed(true);
     } else {
+      this.recordNodeChange(ni);
       this.changed(false);
     }
     this.imagesDirty = true;
@@ -287,13 +324,21 @@ export class SchedulerCache implements NodeInfoLister {
     const uid = pod.metadata?.uid ?? '';
     const nodeName = pod.spec?.nodeName ?? '';
     const st = this.pods.get(uid);
-    if (st) {
-      // The informer confirms an assumed pod, possibly on another node than assumed.
-      this.detach(st.nodeName, st.podInfo.pod);
-    }
     const pi = podInfoFor(pod, st?.podInfo);
+    const same = st !== undefined ? this.nodes.get(st.nodeName) : undefined;
+    if (same !== undefined && st!.nodeName === nodeName) {
+      // The usual confirmation of an assumed pod on its node: the node's membership in the
+      // affinity lists is compared across the swap, not after each half of it.
+      const before = affinityMembership(same);
+      same.removePod(st!.podInfo.pod);
+      same.addPod(pi);
+      this.affinityMembershipChanged(same, before);
+    } else {
+      // The informer confirms an assumed pod, possibly on another node than assumed.
+      if (st) this.detach(st.nodeName, st.podInfo.pod);
+      this.attach(nodeName, pi);
+    }
     this.pods.set(uid, { podInfo: pi, nodeName, assumed: false, bindingFinished: true });
-    this.attach(nodeName, pi);
     this.changed(false, true);
   }
 

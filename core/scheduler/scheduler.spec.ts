@@ -380,7 +380,7 @@ describe('Scheduler: node sampling and the round-robin start index', () => {
     assert.deepEqual(visited, ['n2', 'n3', 'n4', 'n0', 'n1']);
   });
 
-  it('a Filter Error aborts the cycle, still advancing the index past the nodes processed', () => {
+  it('a Filter Error aborts the cycle; the index advances past the nodes that passed or were rejected, not the failing one', () => {
     const visited: string[] = [];
     const h = new Harness({
       plugins: [recordingFilter(visited, (n, p) => (n === 'n2' && p.metadata?.name === 'a' ? Status.error('disk read failed') : undefined)), flatScore],
@@ -392,7 +392,7 @@ describe('Scheduler: node sampling and the round-robin start index', () => {
     visited.length = 0;
     h.addPods(pod('b'));
     assumed(h.step().attempt);
-    assert.deepEqual(visited, ['n3', 'n4', 'n0', 'n1', 'n2']);
+    assert.deepEqual(visited, ['n2', 'n3', 'n4', 'n0', 'n1']);
     assert.equal(h.scheduler.queue.lengths().podErrorBackoffQ, 1);
   });
 });
@@ -428,13 +428,46 @@ describe('Scheduler: nominated nodes', () => {
     assert.deepEqual([a.evaluatedNodes, a.feasibleNodes], [5, 4]);
   });
 
-  it('a nominated node outside the PreFilterResult is not tried first', () => {
+  it('the nominated node is tried even outside the PreFilterResult (upstream evaluateNominatedNode ignores it)', () => {
     const visited: string[] = [];
     const restrict = defineSchedulerPlugin({ name: 'Restrict', preFilter: () => ({ nodeNames: new Set(['n1']) }) });
     const h = new Harness({ plugins: [restrict, recordingFilter(visited), flatScore] }).addNodes(...nodeNames(3));
     h.addPods(pod('a', { nominated: 'n2' }));
-    assert.equal(assumed(h.step().attempt).nodeName, 'n1');
-    assert.deepEqual(visited, ['n1']);
+    assert.equal(assumed(h.step().attempt).nodeName, 'n2');
+    assert.deepEqual(visited, ['n2']);
+  });
+
+  it('a rejection on the nominated node counts in the FitError and in the nodes processed', () => {
+    const visited: string[] = [];
+    const restrict = defineSchedulerPlugin({ name: 'Restrict', preFilter: (_s, p) => (p.metadata?.name === 'a' ? { nodeNames: new Set(['n1']) } : undefined) });
+    const h = new Harness({ plugins: [restrict, recordingFilter(visited, (_n, p) => (p.metadata?.name === 'a' ? Status.unschedulable('full') : undefined)), flatScore] }).addNodes(
+      ...nodeNames(4),
+    );
+    h.addPods(pod('a', { nominated: 'n2' }));
+    const f = failed(h.step().attempt);
+    assert.deepEqual(visited, ['n2', 'n1']);
+    assert.equal(f.message, "0/4 nodes are available: 2 full, 2 node(s) didn't satisfy plugin(s) [Restrict].");
+    // Two nodes were processed (n2 and n1): the next scan starts at index 2. (b outranks a, so a's
+    // nomination to n2 does not make the filters run twice there.)
+    visited.length = 0;
+    h.addPods(pod('b', { priority: 5 }));
+    assumed(h.step().attempt);
+    assert.deepEqual(visited, ['n2', 'n3', 'n0', 'n1']);
+  });
+
+  it('an error on the nominated node does not abort the cycle: the full scan follows', () => {
+    const visited: string[] = [];
+    let failedOnce = false;
+    const flaky = recordingFilter(visited, (n) => {
+      if (n !== 'n3' || failedOnce) return undefined;
+      failedOnce = true;
+      return Status.error('flaky');
+    });
+    const h = new Harness({ plugins: [flaky, flatScore] }).addNodes(...nodeNames(5));
+    h.addPods(pod('a', { nominated: 'n3' }));
+    const a = assumed(h.step().attempt);
+    assert.deepEqual(visited, ['n3', 'n0', 'n1', 'n2', 'n3', 'n4']);
+    assert.deepEqual([a.evaluatedNodes, a.feasibleNodes], [5, 5]);
   });
 
   it('a pending pod nominated to a node reserves its room against pods of lower or equal priority', () => {

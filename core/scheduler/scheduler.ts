@@ -816,17 +816,19 @@ export class Scheduler {
       return { kind: 'ok', nodes: [] };
     }
 
-    // A pod nominated to a node tries that node first (upstream `evaluateNominatedNode`).
+    // A pod nominated to a node tries that node first (upstream `evaluateNominatedNode`, which does
+    // not consult the PreFilterResult). A rejection there is recorded like any node's; an error is
+    // only logged upstream, and the full scan follows either way.
     const nominated = pod.status?.nominatedNodeName;
     if (nominated) {
       const ni = this.cache.get(nominated);
-      if (ni && (pre.nodeNames === undefined || pre.nodeNames.has(nominated))) {
+      if (ni) {
         const st = fw.runFilterPluginsWithNominatedPods(state, pod, ni, this.queue.nominatedPodsForNode(ni.name));
         if (st.code === 'Success') {
           if (explain) explain.set(ni.name, { filter: st });
           return { kind: 'ok', nodes: [ni] };
         }
-        if (st.code === 'Error') return { kind: 'error', status: st };
+        if (st.code !== 'Error') recordRejection(diagnosis, ni.name, st, explain);
       }
     }
 
@@ -862,14 +864,12 @@ export class Scheduler {
       this.nextStartNodeIndex = (this.nextStartNodeIndex + feasible.length) % numAllNodes;
       return { kind: 'ok', nodes: feasible };
     }
-    let processed = 0;
     const start = this.nextStartNodeIndex;
     const queue = this.queue;
     for (let i = 0; i < n; i++) {
       let idx = start + i;
       if (idx >= n) idx %= n;
       const ni = nodes[idx]!;
-      processed++;
       // Most cycles have no nominated pods at all: skip the per-node lookup then.
       const nominatedPods = queue.hasNominatedPods() ? queue.nominatedPodsForNode(ni.name) : NO_POD_INFOS;
       const st =
@@ -881,17 +881,24 @@ export class Scheduler {
         continue;
       }
       if (st.code === 'Error') {
-        this.nextStartNodeIndex = (start + processed) % numAllNodes;
+        this.nextStartNodeIndex = (start + feasible.length + diagnosis.nodeToStatus.size) % numAllNodes;
         return { kind: 'error', status: st };
       }
-      diagnosis.nodeToStatus.set(ni.name, st);
-      if (st.plugin) diagnosis.unschedulablePlugins.add(st.plugin);
-      if (st.code === 'Pending' && st.plugin) diagnosis.pendingPlugins.add(st.plugin);
-      if (explain) explain.set(ni.name, { filter: st });
+      recordRejection(diagnosis, ni.name, st, explain);
     }
-    this.nextStartNodeIndex = (start + processed) % numAllNodes;
+    // Upstream: `processedNodes = len(feasibleNodes) + diagnosis.NodeToStatus.Len()`, so a node whose
+    // filters failed with an error is not counted, and the next cycle starts at it.
+    this.nextStartNodeIndex = (start + feasible.length + diagnosis.nodeToStatus.size) % numAllNodes;
     return { kind: 'ok', nodes: feasible };
   }
+}
+
+/** Records a node's filter rejection in the diagnosis (upstream `NodeToStatus.Set` + `AddPluginStatus`). */
+function recordRejection(diagnosis: Diagnosis, nodeName: string, st: Status, explain: Map<string, NodeExplain> | undefined): void {
+  diagnosis.nodeToStatus.set(nodeName, st);
+  if (st.plugin) diagnosis.unschedulablePlugins.add(st.plugin);
+  if (st.code === 'Pending' && st.plugin) diagnosis.pendingPlugins.add(st.plugin);
+  if (explain) explain.set(nodeName, { filter: st });
 }
 
 function argsOnlyProfile(cfg: SchedulerProfileConfig): ResolvedProfile {

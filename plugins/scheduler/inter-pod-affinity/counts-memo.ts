@@ -9,11 +9,13 @@
  * incoming counts). The memo keeps, for the last such "signature", each node's contribution and
  * the node's `generation`, which the scheduler cache bumps on every change of the node or its pods;
  * a node whose NodeInfo, generation and Node object are unchanged contributes exactly as before.
+ * When the snapshot reports which nodes changed since a mark (`NodeInfoLister.nodesChangedSince`),
+ * only those are looked at; otherwise every node's generation is compared.
  * PreScore's score table is kept the same way (see scoring.ts).
  * Any other difference (another signature, nodes added, removed or reordered) recounts from scratch.
  * The result is therefore always equal to upstream's fresh count.
  */
-import type { AffinityTerm, DeepReadonly, Node, NodeInfo, Pod, PodInfo } from 'kubeprop';
+import type { AffinityTerm, DeepReadonly, Node, NodeInfo, NodeInfoLister, Pod, PodInfo } from 'kubeprop';
 import { labelValue, podLabels, podNamespace, termMatches, TopologyPairCounts, TopologyValueTables } from './filtering.js';
 
 type LabelMap = Readonly<Record<string, string>>;
@@ -50,51 +52,88 @@ export class NodeCountsMemo {
   private totals: TopologyPairCounts[] = [];
   /** Scratch list of changed node indices, reused across refreshes. */
   private readonly changed: number[] = [];
+  /**
+   * The lister's change mark when the memo last matched its node list (`markedNodes`, the lister's
+   * own list array), and each node's index: with them a refresh visits only the nodes the lister
+   * reports changed instead of every node.
+   */
+  private mark: number | undefined;
+  private markedNodes: readonly NodeInfo[] | undefined;
+  private indexOf = new Map<NodeInfo, number>();
 
   constructor(private readonly targets: number) {}
 
   /**
    * The `targets` counts of `signature` over `nodes`, as fresh copies the caller may change. Nodes
    * that changed since the last call with the same signature and node list are recounted with
-   * `contribute`; anything else is recounted in full.
+   * `contribute`; anything else is recounted in full. With `lister` (whose `list()` `nodes` is), the
+   * changed nodes are those it reports, when it can.
    */
-  counts(signature: string, nodes: readonly NodeInfo[], domains: TopologyValueTables, contribute: ContributeFn): TopologyPairCounts[] {
-    if (!this.refresh(signature, nodes, contribute)) this.rebuild(signature, nodes, domains, contribute);
+  counts(signature: string, nodes: readonly NodeInfo[], domains: TopologyValueTables, contribute: ContributeFn, lister?: NodeInfoLister): TopologyPairCounts[] {
+    if (!this.refresh(signature, nodes, contribute, lister)) this.rebuild(signature, nodes, domains, contribute);
+    this.mark = lister?.changeMark?.();
+    this.markedNodes = this.mark === undefined ? undefined : nodes;
     return this.totals.map((c) => c.clone());
   }
 
+  /**
+   * The nodes changed since the memo last matched `nodes`, as the lister reports them; undefined when
+   * the lister cannot tell, or `nodes` is not (still) the lister's own node list.
+   */
+  private reportedChanges(nodes: readonly NodeInfo[], lister: NodeInfoLister | undefined): readonly NodeInfo[] | undefined {
+    if (lister === undefined || this.mark === undefined || nodes !== this.markedNodes || lister.nodesChangedSince === undefined) return undefined;
+    if (lister.list() !== nodes) return undefined;
+    return lister.nodesChangedSince(this.mark);
+  }
+
   /** Recounts the changed nodes; false when the memo does not apply (then nothing was changed). */
-  private refresh(signature: string, nodes: readonly NodeInfo[], contribute: ContributeFn): boolean {
+  private refresh(signature: string, nodes: readonly NodeInfo[], contribute: ContributeFn, lister: NodeInfoLister | undefined): boolean {
     if (signature !== this.signature || nodes.length !== this.refs.length) return false;
     const refs = this.refs;
     const generations = this.generations;
     const nodeObjects = this.nodeObjects;
-    // One pass finds the changed nodes; nothing is changed before the whole list is known to match.
     const changed = this.changed;
     changed.length = 0;
+    const reported = this.reportedChanges(nodes, lister);
+    if (reported !== undefined) {
+      // The same node list as last time (the lister's, unchanged since): only the reported nodes
+      // can differ. A node may be reported more than once; the first visit brings it up to date.
+      for (let r = 0; r < reported.length; r++) {
+        const nodeInfo = reported[r] as NodeInfo;
+        const i = this.indexOf.get(nodeInfo);
+        if (i === undefined || refs[i] !== nodeInfo) return false;
+        if (nodeInfo.generation !== generations[i] || nodeInfo.node !== nodeObjects[i]) this.recount(i, nodeInfo, contribute);
+      }
+      return true;
+    }
+    // One pass finds the changed nodes; nothing is changed before the whole list is known to match.
     for (let i = 0; i < nodes.length; i++) {
       const nodeInfo = nodes[i] as NodeInfo;
       if (nodeInfo !== refs[i]) return false;
       if (nodeInfo.generation !== generations[i] || nodeInfo.node !== nodeObjects[i]) changed.push(i);
     }
-    let scratch: Contribution[];
     for (let c = 0; c < changed.length; c++) {
       const i = changed[c] as number;
-      const nodeInfo = nodes[i] as NodeInfo;
-      this.apply(this.contributions[i] as readonly Contribution[], -1);
-      scratch = [];
-      contribute(nodeInfo, nodeInfo.node.metadata?.labels as LabelMap | undefined, scratch);
-      this.apply(scratch, 1);
-      this.contributions[i] = scratch.length === 0 ? NONE : scratch;
-      this.generations[i] = nodeInfo.generation;
-      this.nodeObjects[i] = nodeInfo.node;
+      this.recount(i, nodes[i] as NodeInfo, contribute);
     }
     return true;
+  }
+
+  /** Replaces node `i`'s contributions with its current ones. */
+  private recount(i: number, nodeInfo: NodeInfo, contribute: ContributeFn): void {
+    this.apply(this.contributions[i] as readonly Contribution[], -1);
+    const scratch: Contribution[] = [];
+    contribute(nodeInfo, nodeInfo.node.metadata?.labels as LabelMap | undefined, scratch);
+    this.apply(scratch, 1);
+    this.contributions[i] = scratch.length === 0 ? NONE : scratch;
+    this.generations[i] = nodeInfo.generation;
+    this.nodeObjects[i] = nodeInfo.node;
   }
 
   private rebuild(signature: string, nodes: readonly NodeInfo[], domains: TopologyValueTables, contribute: ContributeFn): void {
     this.signature = signature;
     this.refs = nodes.slice();
+    this.indexOf = new Map(this.refs.map((n, i) => [n, i]));
     this.generations = new Array<number>(nodes.length);
     this.nodeObjects = new Array<DeepReadonly<Node>>(nodes.length);
     this.contributions = new Array<readonly Contribution[]>(nodes.length);
@@ -266,7 +305,7 @@ export class NodeCountsMemoCache {
   ) {}
 
   /** {@link NodeCountsMemo.counts} with the memo of `signature`. */
-  counts(signature: string, nodes: readonly NodeInfo[], domains: TopologyValueTables, contribute: ContributeFn): TopologyPairCounts[] {
+  counts(signature: string, nodes: readonly NodeInfo[], domains: TopologyValueTables, contribute: ContributeFn, lister?: NodeInfoLister): TopologyPairCounts[] {
     let memo = this.memos.get(signature);
     if (memo === undefined) {
       memo = new NodeCountsMemo(this.targets);
@@ -278,6 +317,6 @@ export class NodeCountsMemoCache {
       this.memos.delete(signature);
     }
     this.memos.set(signature, memo);
-    return memo.counts(signature, nodes, domains, contribute);
+    return memo.counts(signature, nodes, domains, contribute, lister);
   }
 }

@@ -150,7 +150,9 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
     const [existing] =
       handle.snapshot().havePodsWithRequiredAntiAffinityList().length === 0
         ? [new TopologyPairCounts(domains)]
-        : (existingMemo.counts(existingCountsSignature(pod, nsLabels), nodes, domains, existingAntiAffinityContributor(pod, nsLabels)) as [TopologyPairCounts]);
+        : (existingMemo.counts(existingCountsSignature(pod, nsLabels), nodes, domains, existingAntiAffinityContributor(pod, nsLabels), handle.snapshot()) as [
+            TopologyPairCounts,
+          ]);
     if (existing.size === 0 && affinityTerms.length === 0 && antiAffinityTerms.length === 0) return Status.skip();
     let affinityCounts: TopologyPairCounts;
     let antiAffinityCounts: TopologyPairCounts;
@@ -163,6 +165,7 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
         nodes,
         domains,
         incomingAffinityAntiAffinityContributor(affinityTerms, antiAffinityTerms),
+        handle.snapshot(),
       ) as [TopologyPairCounts, TopologyPairCounts];
     }
     state.write(PRE_FILTER_STATE_KEY, new PreFilterState(pod, affinityTerms, antiAffinityTerms, nsLabels, existing, affinityCounts, antiAffinityCounts));
@@ -212,7 +215,10 @@ function createInterPodAffinity(args: InterPodAffinityArgs, handle: Handle): Sch
     // affinity; the other nodes contribute nothing, so walking the node list gives the same table.
     const nodes = handle.snapshot().list();
     domains.compact(2 * nodes.length + 64);
-    const [scores, matches] = scoreMemo.counts(scoreSignature(incoming), nodes, domains, scoreContributor(incoming)) as [TopologyPairCounts, TopologyPairCounts];
+    const [scores, matches] = scoreMemo.counts(scoreSignature(incoming), nodes, domains, scoreContributor(incoming), handle.snapshot()) as [
+      TopologyPairCounts,
+      TopologyPairCounts,
+    ];
     if (matches.size === 0) return Status.skip();
     state.write(PRE_SCORE_STATE_KEY, { topologyScore: scores });
     return undefined;

@@ -1,0 +1,86 @@
+/**
+ * What the workload controllers read off a pod: whether it is active, terminating, ready, available.
+ * Upstream `pkg/api/v1/pod/util.go` (`IsPodReady`, `IsPodAvailable`, `GetPodReadyCondition`) and
+ * `pkg/controller/controller_utils.go` (`IsPodActive`, `IsPodTerminating`).
+ */
+import { parseRfc3339, type DeepReadonly, type KubeObject, type Pod, type PodCondition } from 'kubeprop';
+
+/** A pod as the informer caches hand it out (deeply frozen; it always has metadata). */
+export type CachedPod = DeepReadonly<Pod & KubeObject>;
+
+/** The pod's `Ready` condition, if it has one (upstream `GetPodReadyCondition`). */
+export function podReadyCondition(pod: CachedPod): DeepReadonly<PodCondition> | undefined {
+  const conditions = pod.status?.conditions;
+  if (conditions === undefined) return undefined;
+  for (const c of conditions) if (c.type === 'Ready') return c;
+  return undefined;
+}
+
+/** Upstream `IsPodReady`: the `Ready` condition is `True`. */
+export function isPodReady(pod: CachedPod): boolean {
+  return podReadyCondition(pod)?.status === 'True';
+}
+
+/** Whether the pod reached a terminal phase (`Succeeded` or `Failed`). */
+export function isPodTerminal(pod: CachedPod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** Upstream `IsPodActive`: not terminal and not being deleted. */
+export function isPodActive(pod: CachedPod): boolean {
+  return !isPodTerminal(pod) && pod.metadata?.deletionTimestamp === undefined;
+}
+
+/** Upstream `IsPodTerminating`: being deleted but not yet terminal. */
+export function isPodTerminating(pod: CachedPod): boolean {
+  return !isPodTerminal(pod) && pod.metadata?.deletionTimestamp !== undefined;
+}
+
+/** Parsed timestamps, by text: timestamps have whole seconds, so few distinct texts recur. */
+const parsed = new Map<string, number | undefined>();
+const PARSED_MAX = 4096;
+
+/**
+ * A `metav1.Time` as virtual milliseconds, `undefined` for an absent or malformed time (upstream's
+ * zero time). A pure function of its input; the memo only saves re-parsing.
+ */
+export function timeMs(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (parsed.has(text)) return parsed.get(text);
+  const ms = parseRfc3339(text);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, ms);
+  return ms;
+}
+
+/**
+ * Upstream `IsPodAvailable`: ready, and (with `minReadySeconds` > 0) ready since strictly more
+ * than `minReadySeconds` before `nowMs`.
+ */
+export function isPodAvailable(pod: CachedPod, minReadySeconds: number, nowMs: number): boolean {
+  const ready = podReadyCondition(pod);
+  if (ready?.status !== 'True') return false;
+  if (minReadySeconds <= 0) return true;
+  const since = timeMs(ready.lastTransitionTime);
+  return since !== undefined && since + minReadySeconds * 1000 < nowMs;
+}
+
+/**
+ * How long until the first ready-but-not-yet-available pod becomes available (upstream
+ * `FindMinNextPodAvailabilityCheck`), in ms; `undefined` when no pod is waiting for that.
+ */
+export function nextAvailabilityCheckMs(pods: readonly CachedPod[], minReadySeconds: number, nowMs: number): number | undefined {
+  if (minReadySeconds <= 0) return undefined;
+  let next: number | undefined;
+  for (const pod of pods) {
+    const ready = podReadyCondition(pod);
+    if (ready?.status !== 'True') continue;
+    const since = timeMs(ready.lastTransitionTime);
+    if (since === undefined) continue;
+    // Available once strictly after since + minReadySeconds: the next virtual millisecond.
+    const wait = since + minReadySeconds * 1000 + 1 - nowMs;
+    if (wait > 0 && (next === undefined || wait < next)) next = wait;
+  }
+  return next;
+}
