@@ -231,7 +231,6 @@ export class ClusterSimulation {
     }
     this.controllerManagers = managers;
     this.#faults = opts.faults ?? [];
-    this.#setUpBookkeeping();
     if (opts.manifests && opts.manifests.length > 0) {
       const failures = this.apply(opts.manifests).filter((r) => !r.result.ok);
       if (failures.length > 0) {
@@ -241,6 +240,8 @@ export class ClusterSimulation {
         );
       }
     }
+    // Fault targets are checked against the nodes the manifests created.
+    this.#setUpBookkeeping();
     for (const s of this.schedulers) s.start();
     for (const m of this.controllerManagers) m.start();
   }
@@ -280,7 +281,7 @@ export class ClusterSimulation {
       case 'PodCrash':
         return;
       default:
-        if (!this.#nodeNames().includes(f.target) && !(this.#opts.manifests ?? []).some((o) => o.kind === 'Node' && o.metadata?.name === f.target)) {
+        if (!this.#nodeNames().includes(f.target)) {
           throw new ConfigError(`fault ${f.kind} at ${formatDurationMs(f.atMs)}: unknown node "${f.target}" (nodes: ${this.#nodeNames().join(', ') || 'none'})`);
         }
     }
