@@ -92,7 +92,7 @@ describe('createSimulation: the whole cluster in virtual time', () => {
     c.runFor(60_000);
     const p = c.state.get('Pod', 'default', 'web') as Any;
     assert.equal(p['status']['phase'], 'Running');
-    assert.ok((p['status']['containerStatuses'] as Any[])[0]['restartCount'] >= 1);
+    assert.ok(((p['status']['containerStatuses'] as Any[])[0]?.['restartCount'] ?? 0) >= 1);
     assert.ok(c.trace.entries().some((e) => e.kind === 'fault-start'));
   });
 
