@@ -634,4 +634,3 @@ export function runWithRegistry(registry: Registry): BenchResult[] {
   }
   return results;
 }
-export const __testing = { Cluster, WORKLOADS };

@@ -494,7 +494,8 @@ export function cloneResourceVector(v: ReadonlyResourceVector): ResourceVector {
     memory: v.memory,
     ephemeralStorage: v.ephemeralStorage,
     allowedPodNumber: v.allowedPodNumber,
-    scalar: new Map(v.scalar),
+    // Most vectors hold no scalar resource; an empty Map is much cheaper than copying one.
+    scalar: v.scalar.size === 0 ? new Map() : new Map(v.scalar),
   };
 }
 
@@ -508,7 +509,8 @@ export function addResourceVectors(into: ResourceVector, delta: ReadonlyResource
   into.memory = saturatingAdd(into.memory, delta.memory);
   into.ephemeralStorage = saturatingAdd(into.ephemeralStorage, delta.ephemeralStorage);
   into.allowedPodNumber = saturatingAdd(into.allowedPodNumber, delta.allowedPodNumber);
-  for (const [name, value] of delta.scalar) into.scalar.set(name, saturatingAdd(into.scalar.get(name) ?? 0, value));
+  // Checked first: iterating even an empty Map allocates an iterator, and most pods have no scalars.
+  if (delta.scalar.size > 0) for (const [name, value] of delta.scalar) into.scalar.set(name, saturatingAdd(into.scalar.get(name) ?? 0, value));
   return into;
 }
 
@@ -522,7 +524,7 @@ export function subtractResourceVectors(into: ResourceVector, delta: ReadonlyRes
   into.memory = saturatingAdd(into.memory, -delta.memory);
   into.ephemeralStorage = saturatingAdd(into.ephemeralStorage, -delta.ephemeralStorage);
   into.allowedPodNumber = saturatingAdd(into.allowedPodNumber, -delta.allowedPodNumber);
-  for (const [name, value] of delta.scalar) into.scalar.set(name, saturatingAdd(into.scalar.get(name) ?? 0, -value));
+  if (delta.scalar.size > 0) for (const [name, value] of delta.scalar) into.scalar.set(name, saturatingAdd(into.scalar.get(name) ?? 0, -value));
   return into;
 }
 

@@ -307,6 +307,36 @@ export function podHostPorts(pod: DeepReadonly<Pod>): HostPort[] {
   return out;
 }
 
+/**
+ * Whether `podHostPorts(pod)` is non-empty, without building the list: most pods hold no host port,
+ * and NodeInfos add and remove pods often (binds, preemption's what-ifs).
+ */
+function hasHostPorts(pod: DeepReadonly<Pod>): boolean {
+  const spec = pod.spec;
+  if (spec === undefined || spec === null) return false;
+  const init = spec.initContainers;
+  if (init !== undefined && init !== null) {
+    for (let i = 0; i < init.length; i++) {
+      const c = init[i]!;
+      if (c.restartPolicy === 'Always' && anyHostPort(c.ports)) return true;
+    }
+  }
+  const containers = spec.containers;
+  if (containers !== undefined && containers !== null) {
+    for (let i = 0; i < containers.length; i++) if (anyHostPort(containers[i]!.ports)) return true;
+  }
+  return false;
+}
+
+function anyHostPort(ports: readonly { readonly hostPort?: number | undefined }[] | null | undefined): boolean {
+  if (ports === undefined || ports === null) return false;
+  for (let i = 0; i < ports.length; i++) {
+    const hp = ports[i]!.hostPort;
+    if (hp && hp > 0) return true;
+  }
+  return false;
+}
+
 /** A `NodeInfo` that can be changed: what the scheduler cache keeps, and what `clone()` returns. */
 export class MutableNodeInfo implements NodeInfo {
   node: DeepReadonly<Node>;
@@ -345,7 +375,7 @@ export class MutableNodeInfo implements NodeInfo {
     if (pi.requiredAntiAffinityTerms.length > 0) this.podsWithRequiredAntiAffinity.push(pi);
     addResourceVectors(this.requested, pi.requests);
     addResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
-    for (const hp of podHostPorts(pi.pod)) this.usedPorts.add(hp.ip, hp.protocol, hp.port);
+    if (hasHostPorts(pi.pod)) for (const hp of podHostPorts(pi.pod)) this.usedPorts.add(hp.ip, hp.protocol, hp.port);
     this.generation++;
   }
 
@@ -362,7 +392,7 @@ export class MutableNodeInfo implements NodeInfo {
     if (r >= 0) this.podsWithRequiredAntiAffinity.splice(r, 1);
     subtractResourceVectors(this.requested, pi.requests);
     subtractResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
-    for (const hp of podHostPorts(pi.pod)) this.usedPorts.remove(hp.ip, hp.protocol, hp.port);
+    if (hasHostPorts(pi.pod)) for (const hp of podHostPorts(pi.pod)) this.usedPorts.remove(hp.ip, hp.protocol, hp.port);
     this.generation++;
     return true;
   }

@@ -136,7 +136,7 @@ function adopt(ctx: ReconcileContext, obj: ClaimDependent, owner: ClaimOwner): A
   const patch = { metadata: { ownerReferences: refs, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion } };
   const res = ctx.client.patch(refOf(obj), patch);
   if (res.ok) {
-    ctx.trace('adopt', { kind: obj.kind, object: `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`, owner: owner.metadata.name ?? '' });
+    ctx.trace('adopt', { object: `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`, owner: owner.metadata.name ?? '' });
     return { kind: 'adopted' };
   }
   return isNotFound(res) ? { kind: 'gone' } : { kind: 'failed', message: res.error.message };
@@ -148,7 +148,7 @@ function release(ctx: ReconcileContext, obj: ClaimDependent, ownerUid: string): 
   const patch = { metadata: { ownerReferences: refs.length > 0 ? refs : null, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion } };
   const res = ctx.client.patch(refOf(obj), patch);
   if (res.ok) {
-    ctx.trace('release', { kind: obj.kind, object: `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}` });
+    ctx.trace('release', { object: `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}` });
     return undefined;
   }
   return isNotFound(res) ? undefined : res.error.message;
