@@ -56,6 +56,22 @@ describe('HA: several API server instances', () => {
     assert.equal(h.store.stats().watchers, 0);
   });
 
+  it("an instance's watch signals news as the store's watcher does, and its end on a crash", () => {
+    const h = harness({ instances: 2 });
+    const kubelet = ok(h.api.client('w', 1).watch({ apiVersion: 'v1', kind: 'Pod', fieldSelector: { 'spec.nodeName': 'n1' } }));
+    const all = ok(h.api.client('w', 1).watch({ apiVersion: 'v1', kind: 'Pod' }));
+    let signals = 0;
+    assert.equal(kubelet.notifyPending?.(() => signals++), true);
+    assert.equal(all.notifyPending?.(() => undefined), false, 'an unindexed watch cannot signal');
+    ok(h.client.create(pod('elsewhere', { spec: { nodeName: 'n2' } })));
+    assert.equal(signals, 0);
+    ok(h.client.create(pod('here', { spec: { nodeName: 'n1' } })));
+    assert.equal(signals, 1);
+    h.api.server(1).crash();
+    assert.ok(signals >= 2, 'the ERROR that ends it is news');
+    assert.deepEqual(kubelet.poll().map((e) => e.type), ['ERROR']);
+  });
+
   it('the failover client uses its instance, then the next healthy one in order', () => {
     const h = harness({ instances: 3 });
     const c = h.api.failoverClient('kube-scheduler', 1);

@@ -21,6 +21,7 @@ export class InstanceWatcher<T extends StorableObject = KubeObject> implements W
   #terminal: ApiError | undefined;
   #ended = false;
   #resourceVersion: string | undefined;
+  #listener: (() => void) | undefined = undefined;
 
   constructor(inner: Watcher<T>, registry: WatcherRegistry) {
     this.#inner = inner;
@@ -45,6 +46,8 @@ export class InstanceWatcher<T extends StorableObject = KubeObject> implements W
     this.#resourceVersion = this.#inner.resourceVersion;
     this.#terminal = error;
     this.#inner.stop();
+    // The ERROR is pending now, whether or not the inner watcher signalled its stop.
+    this.#listener?.();
   }
 
   poll(max?: number): WatchEvent<T>[] {
@@ -67,6 +70,13 @@ export class InstanceWatcher<T extends StorableObject = KubeObject> implements W
     if (this.#ended) return false;
     if (this.#terminal !== undefined) return true;
     return this.#inner.hasPending();
+  }
+
+  /** Signals exactly when the store's watcher does (see `Watcher.notifyPending`), and on `terminate`. */
+  notifyPending(listener: (() => void) | undefined): boolean {
+    const signals = this.#inner.notifyPending?.(listener) ?? false;
+    this.#listener = signals ? listener : undefined;
+    return signals;
   }
 
   stop(): void {

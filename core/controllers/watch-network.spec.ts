@@ -72,6 +72,62 @@ describe('WatchNetwork', () => {
     assert.equal(c.network.streams, 0);
   });
 
+  it('asks a signalling stream only after it signalled, in registration order with the others', () => {
+    const c = newTestCluster(1);
+    const order: string[] = [];
+    const probe = (name: string): Probe => {
+      const p = new Probe(() => c.sim.nowMs);
+      const arrive = p.arrive.bind(p);
+      p.arrive = (events, ended) => {
+        order.push(name);
+        arrive(events, ended);
+      };
+      return p;
+    };
+    const rv = c.store.resourceVersion;
+    const streams: [string, Probe][] = [];
+    for (const [name, fieldSelector] of [['all-1', undefined], ['n1', { 'spec.nodeName': 'n1' }], ['n2', { 'spec.nodeName': 'n2' }], ['all-2', undefined]] as const) {
+      const p = probe(name);
+      c.network.register('Pod', unwrap(c.raw.watch({ apiVersion: 'v1', kind: 'Pod', resourceVersion: rv, ...(fieldSelector ? { fieldSelector } : {}) })), p);
+      streams.push([name, p]);
+    }
+    // The first pump asks every stream, as anything may have been pending before it was registered.
+    c.network.notify('Pod');
+    c.sim.runFor(1);
+    assert.equal(c.network.stats().polls, 4);
+    const pod = (name: string, node: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: node, containers: [{ name: 'c', image: 'x' }] } });
+    unwrap(c.client.create(pod('a', 'n2')));
+    c.sim.runFor(1);
+    assert.deepEqual(order, ['all-1', 'n2', 'all-2'], "n1's stream was not asked, and the others in registration order");
+    assert.equal(c.network.stats().polls, 7);
+    // A paused stream keeps its signal until it is polled.
+    const n1 = (streams[1] as [string, Probe])[1];
+    n1.paused = true;
+    unwrap(c.client.create(pod('b', 'n1')));
+    c.sim.runFor(1);
+    assert.deepEqual(n1.got, []);
+    n1.paused = false;
+    unwrap(c.client.create(pod('c', 'n2')));
+    c.sim.runFor(1);
+    assert.deepEqual(n1.got, ['3:ADDED@3']);
+    assert.deepEqual(order.slice(3), ['all-1', 'all-2', 'all-1', 'n1', 'n2', 'all-2']);
+    // Stopping a signalling watcher is news: its end is reported at the next pump of its kind.
+    const n2Stream = streams[2] as [string, Probe];
+    c.network.notify('Pod');
+    c.sim.runFor(1);
+    const before = n2Stream[1].got.length;
+    const w = unwrap(c.raw.watch({ apiVersion: 'v1', kind: 'Pod', fieldSelector: { 'spec.nodeName': 'n9' } }));
+    const ending = new Probe(() => c.sim.nowMs);
+    c.network.register('Pod', w, ending);
+    c.network.notify('Pod');
+    c.sim.runFor(1);
+    w.stop();
+    c.network.notify('Pod');
+    c.sim.runFor(1);
+    assert.deepEqual(ending.got, ['6::end']);
+    assert.equal(n2Stream[1].got.length, before);
+  });
+
   it('sweeps every stream periodically when asked to', () => {
     const c = newTestCluster(1);
     const net = new WatchNetwork({ sim: c.sim, name: 'sweeper', sweepIntervalMs: 50 });

@@ -15,12 +15,13 @@
  * stops every watch) call `notify()` themselves; `sweepIntervalMs` adds a periodic full poll as a
  * safety net for integrations that cannot.
  *
- * Cost: a write of kind K costs one `hasPending` per live stream of K. With a field or label
- * selector the store evaluates that stream's filter on each change it has not yet passed, so
- * 1,000 node-filtered pod informers (kubelets) add about 1,000 filter evaluations per pod write.
- * Upstream's watch cache avoids this with trigger indexes (pods by `spec.nodeName`); an index of
- * that kind belongs in the store's watchers, and this pump would then need a way to learn which
- * streams have news rather than asking each.
+ * Cost: a pump for kind K asks `hasPending` of every stream of K whose watcher cannot signal news,
+ * and of the signalling streams only if they signalled since their last poll. The store's watchers
+ * selected on the kind's trigger field (a kubelet's pods, `spec.nodeName=<node>`) are handed only
+ * the changes of their own value and signal when handed one (`Watcher.notifyPending`), so a pod
+ * write costs the kubelet of its node, not every kubelet, as upstream's watch cache dispatches an
+ * event to the watchers of its trigger values only. Polling is in registration order either way,
+ * so deliveries are scheduled in the same order whichever streams were asked.
  *
  * Upstream there is no such object: watch events are pushed over HTTP/2 streams. The model keeps
  * the observable properties: each stream is delivered in order, exactly once, with a latency, and
@@ -58,6 +59,20 @@ export interface WatchRegistration {
 
 interface Stream extends WatchRegistration {
   readonly subscriber: WatchSubscriber;
+  /** Registration order: streams of a kind are polled in it. */
+  readonly seq: number;
+  /** Whether the watcher signals news (then it is polled only after a signal). */
+  readonly signals: boolean;
+}
+
+/** The streams of one kind. */
+interface KindStreams {
+  /** Every registered stream, in registration order. */
+  readonly all: Set<Stream>;
+  /** The streams that cannot signal: polled whenever the kind is, in registration order. */
+  readonly unsignalled: Set<Stream>;
+  /** Signalling streams that signalled since they were last polled (in signal order). */
+  readonly signalled: Set<Stream>;
 }
 
 /** Construction options of a `WatchNetwork`. */
@@ -82,13 +97,14 @@ const NO_EVENTS: WatchEvent[] = [];
 export class WatchNetwork {
   /** The network's actor: pumps are events on its queue. */
   readonly actor: HostActor;
-  readonly #byKind = new Map<string, Set<Stream>>();
+  readonly #byKind = new Map<string, KindStreams>();
   readonly #dirtyKinds = new Set<string>();
   #allDirty = false;
   #pump: EventHandle | undefined = undefined;
   readonly #sweepIntervalMs: number | undefined;
   #pumps = 0;
   #polls = 0;
+  #streamSeq = 0;
 
   constructor(options: WatchNetworkOptions) {
     const sweep = options.sweepIntervalMs;
@@ -103,7 +119,7 @@ export class WatchNetwork {
   /** Live registered streams. */
   get streams(): number {
     let n = 0;
-    for (const set of this.#byKind.values()) n += set.size;
+    for (const k of this.#byKind.values()) n += k.all.size;
     return n;
   }
 
@@ -114,19 +130,36 @@ export class WatchNetwork {
 
   /** Registers an informer's watch stream for kind `kindKey` (`groupKindKey` form). */
   register(kindKey: string, watcher: Watcher, subscriber: WatchSubscriber): WatchRegistration {
-    const stream: Stream = { kindKey, watcher, subscriber };
-    let set = this.#byKind.get(kindKey);
-    if (set === undefined) {
-      set = new Set();
-      this.#byKind.set(kindKey, set);
+    let streams = this.#byKind.get(kindKey);
+    if (streams === undefined) {
+      streams = { all: new Set(), unsignalled: new Set(), signalled: new Set() };
+      this.#byKind.set(kindKey, streams);
     }
-    set.add(stream);
+    const kind = streams;
+    // The listener needs the stream, and the stream whether the watcher accepted the listener.
+    const holder: { stream?: Stream } = {};
+    const signals = watcher.notifyPending?.(() => kind.signalled.add(holder.stream as Stream)) ?? false;
+    const stream: Stream = { kindKey, watcher, subscriber, seq: ++this.#streamSeq, signals };
+    holder.stream = stream;
+    kind.all.add(stream);
+    // What was pending before the listener was set (an opening list, a failed watch's ERROR) is
+    // found by the first poll, as for a stream that cannot signal.
+    if (signals) kind.signalled.add(stream);
+    else kind.unsignalled.add(stream);
     return stream;
   }
 
   /** Stops polling a stream (the caller stops the watcher if it wants it stopped). */
   unregister(registration: WatchRegistration): void {
-    this.#byKind.get(registration.kindKey)?.delete(registration as Stream);
+    const stream = registration as Stream;
+    const kind = this.#byKind.get(stream.kindKey);
+    if (kind === undefined || !kind.all.delete(stream)) return;
+    if (stream.signals) {
+      stream.watcher.notifyPending?.(undefined);
+      kind.signalled.delete(stream);
+    } else {
+      kind.unsignalled.delete(stream);
+    }
   }
 
   /**
@@ -165,18 +198,41 @@ export class WatchNetwork {
     if (this.#allDirty) {
       this.#allDirty = false;
       this.#dirtyKinds.clear();
-      for (const set of this.#byKind.values()) for (const s of set) this.#poll(set, s);
+      for (const kind of this.#byKind.values()) for (const s of kind.all) this.#poll(kind, s);
       return;
     }
     for (const kindKey of this.#dirtyKinds) {
-      const set = this.#byKind.get(kindKey);
-      if (set !== undefined) for (const s of set) this.#poll(set, s);
+      const kind = this.#byKind.get(kindKey);
+      if (kind !== undefined) this.#pollKind(kind);
     }
     this.#dirtyKinds.clear();
   }
 
-  #poll(set: Set<Stream>, stream: Stream): void {
+  /**
+   * Polls the streams of a kind that may have news: those that cannot signal, and those that
+   * signalled; merged in registration order, which is the order in which polling every stream
+   * would meet them.
+   */
+  #pollKind(kind: KindStreams): void {
+    if (kind.signalled.size === 0) {
+      for (const s of kind.unsignalled) this.#poll(kind, s);
+      return;
+    }
+    const signalled = [...kind.signalled].sort((a, b) => a.seq - b.seq);
+    let i = 0;
+    for (const s of kind.unsignalled) {
+      while (i < signalled.length && (signalled[i] as Stream).seq < s.seq) this.#poll(kind, signalled[i++] as Stream);
+      this.#poll(kind, s);
+    }
+    while (i < signalled.length) this.#poll(kind, signalled[i++] as Stream);
+  }
+
+  #poll(kind: KindStreams, stream: Stream): void {
+    // A subscriber may stop (and unregister) streams while an earlier one of the same pump arrives.
+    if (!kind.all.has(stream)) return;
+    // A paused stream keeps its signal, so it is polled again once it resumes.
     if (stream.subscriber.paused) return;
+    if (stream.signals) kind.signalled.delete(stream);
     this.#polls++;
     const w = stream.watcher;
     if (w.hasPending()) {
@@ -184,10 +240,10 @@ export class WatchNetwork {
       const last = events[events.length - 1];
       // A watcher that delivered ERROR has stopped itself; a stopped one delivers nothing more.
       const ended = w.stopped || last?.type === 'ERROR';
-      if (ended) set.delete(stream);
+      if (ended) this.unregister(stream);
       stream.subscriber.arrive(events, ended);
     } else if (w.stopped) {
-      set.delete(stream);
+      this.unregister(stream);
       stream.subscriber.arrive(NO_EVENTS, true);
     }
   }

@@ -294,6 +294,7 @@ export class Framework {
     return list;
   }
 
+  private scoreScratch = new Float64Array(0);
   private filterListState: CycleState | undefined;
   private filterListChanges = -1;
   private filterList: readonly EnabledPlugin[] = [];
@@ -445,20 +446,22 @@ export class Framework {
     const n = nodes.length;
     const totals = new Float64Array(n);
     const skip = state.skipScorePlugins;
-    let scratch: Float64Array | undefined;
+    // The raw scores of plugins without NormalizeScore; nothing outside this loop sees it, so one
+    // array serves every cycle.
+    if (this.scoreScratch.length < n) this.scoreScratch = new Float64Array(Math.max(n, 2 * this.scoreScratch.length));
+    const scratch = this.scoreScratch;
     for (const p of this.plugins.score) {
       if (skip.size > 0 && skip.has(p.name)) continue;
       const normalize = p.instance.normalizeScore !== undefined;
       // With NormalizeScore the plugin gets a NodeScore list; otherwise the raw scores are kept
       // in the scratch array and checked there.
       const list: NodeScore[] | undefined = normalize ? new Array<NodeScore>(n) : undefined;
-      const raws = normalize ? undefined : (scratch ??= new Float64Array(n));
+      const raws = normalize ? undefined : scratch;
       // The first out-of-range score, reported once every node was scored (as after NormalizeScore).
       let firstInvalid = -1;
-      // One try around the loop rather than one per call; `i` tells which node's call threw.
-      let i = 0;
+      // One try around the loop rather than one per call.
       try {
-        for (; i < n; i++) {
+        for (let i = 0; i < n; i++) {
           const ni = nodes[i]!;
           const gen = ni.generation;
           const raw: number | Status = p.instance.score!(state, pod, ni);

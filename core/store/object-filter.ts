@@ -75,6 +75,20 @@ function compileFieldSelector(sel: FieldSelection | undefined): ObjectFilter {
 }
 
 /**
+ * The value an equality term of `sel` pins `field` to, if it has one: every object the selection
+ * matches reads that value in that field (a missing field reads as `""`). `undefined` for no such
+ * term, and for predicates, which cannot be looked into. Lets the store serve a request from an
+ * index on `field` (see `TriggerIndex`).
+ */
+export function pinnedFieldValue(sel: FieldSelection | undefined, field: string): string | undefined {
+  if (sel === undefined || typeof sel === 'function') return undefined;
+  if (isFieldSelector(sel)) return sel.requiresExactMatch(field);
+  const map = sel as Readonly<Record<string, string>>;
+  const want = Object.hasOwn(map, field) ? map[field] : undefined;
+  return typeof want === 'string' ? want : undefined;
+}
+
+/**
  * Compiles namespace, label and field selection into one predicate (or `undefined` when nothing is
  * selected away). `namespaced` says whether the kind is namespaced; cluster-scoped kinds ignore
  * `namespace`, as the API server does.

@@ -2,13 +2,23 @@
  * The store's `Watcher` implementations: a cursor over one kind's `EventLog`, filtered by the
  * watch's selection, and the one-event watcher that reports a failed watch (410 Expired).
  *
+ * A watcher reads the changes it may select in one of two ways. An unindexed watcher keeps a cursor
+ * over the kind's log and looks at every change. A watcher whose field selector pins the kind's
+ * trigger field to one value (a kubelet's pods, `spec.nodeName=<node>`) reads the log only for the
+ * history before its start, and is then handed, through `push`, just the changes whose old or new
+ * value is its own (see `TriggerIndex`); so its `hasPending` and `poll` cost its own changes, not
+ * every change of the kind. Both see the same events: a change outside the trigger value could
+ * never pass the watcher's selection.
+ *
  * Upstream counterpart: `cacheWatcher` in `staging/src/k8s.io/apiserver/pkg/storage/cacher/`
- * (`cache_watcher.go`: `convertToWatchEvent` for the selector transitions).
+ * (`cache_watcher.go`: `convertToWatchEvent` for the selector transitions; `cacher.go`
+ * `dispatchEvent` for what reaches an indexed watcher).
  */
 import type { DeepReadonly, KubeObject } from '../api/types.js';
 import type { ApiError } from './api-error.js';
 import type { EventLog, LogEntry } from './event-log.js';
 import type { ObjectFilter } from './object-filter.js';
+import type { TriggerTarget } from './trigger-index.js';
 import type { BookmarkObject, WatchBookmarkEvent, WatchEvent, WatchObjectEvent, Watcher } from './watch-event.js';
 
 /** What a watcher needs from the store: the history it reads and a way to deregister. */
@@ -33,6 +43,12 @@ export interface StoreWatcherInit {
   /** apiVersion and kind that bookmark objects carry. */
   readonly apiVersion: string;
   readonly kind: string;
+  /**
+   * For a watcher the store indexes by the kind's trigger field: the value its selection pins the
+   * field to. It reads the log itself only up to the log's end at construction (the history from
+   * `cursor` before its start) and gets every later change that may concern it through `push`.
+   */
+  readonly triggerValue?: string | undefined;
 }
 
 const NO_EVENTS: readonly WatchEvent[] = Object.freeze([]);
@@ -58,12 +74,21 @@ function leftSelection(entry: LogEntry): DeepReadonly<KubeObject> {
   return obj;
 }
 
-/** A live watch: a cursor over a kind's history plus a queue of initial events. */
-export class StoreWatcher implements Watcher {
+/** A live watch: a cursor over a kind's history (or the changes pushed to it) plus a queue of initial events. */
+export class StoreWatcher implements Watcher, TriggerTarget {
   readonly id: number;
+  /** The trigger value the store indexes this watcher under (see `StoreWatcherInit.triggerValue`). */
+  readonly triggerValue: string | undefined;
   #source: WatchSource | undefined;
   readonly #filter: ObjectFilter;
   #cursor: number;
+  /** Log positions before this one are read from the log; unbounded for an unindexed watcher. */
+  readonly #logEnd: number;
+  /** Changes pushed by the trigger index, oldest first, from `#pushedHead` on. */
+  #pushed: LogEntry[] = [];
+  #pushedHead = 0;
+  /** Who wants to hear that this (indexed) watcher may have something pending. */
+  #listener: (() => void) | undefined = undefined;
   #queue: readonly WatchEvent[];
   #queueHead = 0;
   #lastRevision: number;
@@ -77,9 +102,11 @@ export class StoreWatcher implements Watcher {
 
   constructor(init: StoreWatcherInit) {
     this.id = init.id;
+    this.triggerValue = init.triggerValue;
     this.#source = init.source;
     this.#filter = init.filter;
     this.#cursor = init.cursor;
+    this.#logEnd = init.triggerValue === undefined ? Number.POSITIVE_INFINITY : init.source.log.end;
     this.#queue = init.initial.length === 0 ? NO_EVENTS : init.initial;
     this.#lastRevision = init.startRevision;
     this.#startRevision = init.startRevision;
@@ -96,9 +123,28 @@ export class StoreWatcher implements Watcher {
     return String(this.#lastRevision);
   }
 
-  /** The next log position this watcher reads; history from here on must be kept. */
+  /**
+   * The next log position this watcher reads; history from here on must be kept. Infinite for an
+   * indexed watcher past its opening history: it holds the changes pushed to it itself.
+   */
   get cursor(): number {
-    return this.#cursor;
+    return this.#cursor < this.#logEnd ? this.#cursor : Number.POSITIVE_INFINITY;
+  }
+
+  /** `TriggerTarget`: a change that may concern this indexed watcher, in revision order. */
+  push(entry: LogEntry): void {
+    this.#pushed.push(entry);
+    this.#listener?.();
+  }
+
+  /**
+   * `Watcher.notifyPending`: only an indexed watcher learns of its changes when they happen, so
+   * only it can tell; an unindexed one finds them when asked (`hasPending`).
+   */
+  notifyPending(listener: (() => void) | undefined): boolean {
+    if (this.triggerValue === undefined) return false;
+    this.#listener = listener;
+    return true;
   }
 
   /**
@@ -108,7 +154,10 @@ export class StoreWatcher implements Watcher {
    * undelivered one, as progress notifications coalesce upstream.
    */
   requestBookmark(revision: number): void {
-    if (this.#allowBookmarks && revision > this.#bookmarkAt) this.#bookmarkAt = revision;
+    if (this.#allowBookmarks && revision > this.#bookmarkAt) {
+      this.#bookmarkAt = revision;
+      this.#listener?.();
+    }
   }
 
   poll(max: number = Number.POSITIVE_INFINITY): WatchEvent[] {
@@ -122,13 +171,13 @@ export class StoreWatcher implements Watcher {
     }
     const log = source.log;
     while (out.length < max) {
-      const entry = log.at(this.#cursor);
+      const entry = this.#next(log);
       if (entry === undefined) break;
       if (this.#bookmarkAt > this.#lastRevision && entry.revision > this.#bookmarkAt) {
         out.push(this.#takeBookmark());
         continue;
       }
-      this.#cursor++;
+      this.#skip();
       // Only a watch started beyond the current revision meets changes it must skip.
       if (entry.revision <= this.#startRevision) continue;
       const ev = this.#convert(entry);
@@ -137,7 +186,7 @@ export class StoreWatcher implements Watcher {
         this.#lastRevision = entry.revision;
       }
     }
-    if (out.length < max && this.#bookmarkAt > this.#lastRevision && log.at(this.#cursor) === undefined) out.push(this.#takeBookmark());
+    if (out.length < max && this.#bookmarkAt > this.#lastRevision && this.#next(log) === undefined) out.push(this.#takeBookmark());
     return out;
   }
 
@@ -148,11 +197,11 @@ export class StoreWatcher implements Watcher {
     if (this.#bookmarkAt > this.#lastRevision) return true;
     const log = source.log;
     for (;;) {
-      const entry = log.at(this.#cursor);
+      const entry = this.#next(log);
       if (entry === undefined) return false;
       if (entry.revision > this.#startRevision && this.#convert(entry) !== undefined) return true;
       // A change this watch does not select will never be delivered: skip it for good.
-      this.#cursor++;
+      this.#skip();
     }
   }
 
@@ -162,7 +211,30 @@ export class StoreWatcher implements Watcher {
     this.#source = undefined;
     this.#queue = NO_EVENTS;
     this.#queueHead = 0;
+    this.#pushed = [];
+    this.#pushedHead = 0;
     source.release(this);
+    const listener = this.#listener;
+    this.#listener = undefined;
+    // The end of the stream is news too.
+    listener?.();
+  }
+
+  /** The next change to look at: from the log (opening history, or always if unindexed), then pushed ones. */
+  #next(log: EventLog): LogEntry | undefined {
+    if (this.#cursor < this.#logEnd) return log.at(this.#cursor);
+    return this.#pushed[this.#pushedHead];
+  }
+
+  /** Moves past the change `#next` returned. */
+  #skip(): void {
+    if (this.#cursor < this.#logEnd) {
+      this.#cursor++;
+    } else if (++this.#pushedHead === this.#pushed.length) {
+      // Drained: start over rather than let the array grow with what was read.
+      this.#pushed.length = 0;
+      this.#pushedHead = 0;
+    }
   }
 
   #takeBookmark(): WatchBookmarkEvent {

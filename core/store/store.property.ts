@@ -1,8 +1,10 @@
 /**
  * Model-based test of the store: random sequences of creates, updates (fresh, stale and
  * unconditional), deletes with and without finalizers and propagation policies, compactions,
- * progress notifications, and watches started now or from older revisions, with and without label
- * or namespace selection, polled in pages at random moments.
+ * progress notifications, and watches started now or from older revisions, with and without label,
+ * namespace or field selection, polled in pages at random moments. Field selection on
+ * `spec.nodeName` exercises the pods' trigger index (objects moving between nodes, unbound ones, and
+ * an odd numeric value), and the same selections on a custom kind the unindexed path.
  *
  * A small reference model predicts every outcome; the properties are: no watch event lost,
  * duplicated or reordered (each watcher's stream equals the model's stream for its start point and
@@ -16,6 +18,7 @@
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
+import { parseFieldSelector } from '../api/labels.js';
 import type { DeepReadonly, KubeObject } from '../api/types.js';
 import type { ApiResult } from './api-result.js';
 import type { Store } from './store.js';
@@ -26,8 +29,12 @@ type KindName = 'Pod' | 'Widget';
 type App = 'web' | 'db';
 type Policy = 'none' | 'Orphan' | 'Background';
 type RvMode = 'current' | 'stale' | 'none';
-type Change = 'spec' | 'label' | 'same' | 'addFinalizer' | 'removeFinalizers' | 'removeOneFinalizer';
-type Selection = 'all' | 'web' | 'ns1';
+type Change = 'spec' | 'label' | 'node' | 'same' | 'addFinalizer' | 'removeFinalizers' | 'removeOneFinalizer';
+type Selection = 'all' | 'web' | 'ns1' | 'n1' | 'unbound' | 'n2web' | 'seven';
+/** `spec.nodeName`: absent (`''`), a node, or an odd numeric value that selectors read as `"7"`. */
+type NodeName = '' | 'n1' | 'n2' | 7;
+
+const NEXT_NODE: Readonly<Record<string, NodeName>> = { '': 'n1', n1: 'n2', n2: 7, '7': '' };
 
 const KINDS: Record<KindName, { apiVersion: string; kind: KindName; unconditional: boolean }> = {
   Pod: { apiVersion: 'v1', kind: 'Pod', unconditional: true },
@@ -42,6 +49,7 @@ interface ModelObject {
   generation: number;
   app: App;
   spec: number;
+  node: NodeName;
   finalizers: string[];
   deleting: boolean;
 }
@@ -49,6 +57,7 @@ interface ModelObject {
 interface Snapshot {
   readonly ns: string;
   readonly app: App;
+  readonly node: NodeName;
 }
 
 interface ModelEvent {
@@ -90,7 +99,7 @@ class Model {
   }
 
   record(obj: ModelObject, type: ModelEvent['type'], before: Snapshot | undefined): void {
-    const snap: Snapshot = { ns: obj.ns, app: obj.app };
+    const snap: Snapshot = { ns: obj.ns, app: obj.app, node: obj.node };
     this.events.push({ rev: this.rev, kind: obj.kind, key: `${obj.ns}/${obj.name}`, type, now: type === 'DELETED' ? undefined : snap, before });
   }
 
@@ -113,8 +122,39 @@ function selects(sel: Selection, s: Snapshot): boolean {
       return s.app === 'web';
     case 'ns1':
       return s.ns === 'ns1';
+    case 'n1':
+      return s.node === 'n1';
+    case 'unbound':
+      return s.node === '';
+    case 'n2web':
+      return s.node === 'n2' && s.app === 'web';
+    case 'seven':
+      return s.node === 7;
   }
 }
+
+/** The store request options of a selection, in each selector form the store accepts. */
+function selectionOptions(sel: Selection): Record<string, unknown> {
+  const web = { labelSelector: { matches: (l: Readonly<Record<string, string>>) => l.app === 'web' } };
+  switch (sel) {
+    case 'all':
+      return {};
+    case 'web':
+      return web;
+    case 'ns1':
+      return { namespace: 'ns1' };
+    case 'n1':
+      return { fieldSelector: { 'spec.nodeName': 'n1' } };
+    case 'unbound':
+      return { fieldSelector: parseFieldSelector('spec.nodeName=') };
+    case 'n2web':
+      return { ...web, fieldSelector: { 'spec.nodeName': 'n2' } };
+    case 'seven':
+      return { fieldSelector: parseFieldSelector('spec.nodeName=7') };
+  }
+}
+
+const SELECTIONS: readonly Selection[] = ['all', 'web', 'ns1', 'n1', 'unbound', 'n2web', 'seven'];
 
 /** The model's stream of object events for a watcher: the cacher's selector semantics. */
 function expectedStream(model: Model, w: ModelWatcher): string[] {
@@ -153,7 +193,11 @@ function checkObject(real: DeepReadonly<KubeObject>, m: ModelObject): void {
   assert.equal(md.deletionTimestamp !== undefined, m.deleting, 'deletionTimestamp');
   assert.equal(md.deletionGracePeriodSeconds, m.deleting ? 0 : undefined, 'deletionGracePeriodSeconds');
   assert.equal((md.labels as Record<string, string> | undefined)?.app, m.app, 'labels');
-  assert.deepEqual(real.spec, { v: m.spec }, 'spec');
+  assert.deepEqual(real.spec, specOf(m.spec, m.node), 'spec');
+}
+
+function specOf(v: number, node: NodeName): Record<string, unknown> {
+  return node === '' ? { v } : { v, nodeName: node };
 }
 
 function expectError<T>(res: ApiResult<T>, code: number, what: string): void {
@@ -161,10 +205,10 @@ function expectError<T>(res: ApiResult<T>, code: number, what: string): void {
   assert.equal(res.error.code, code, `${what}: ${res.error.message}`);
 }
 
-function manifest(kind: KindName, ns: string, name: string, app: App, finalizers: readonly string[], spec: number): KubeObject {
+function manifest(kind: KindName, ns: string, name: string, app: App, finalizers: readonly string[], spec: number, node: NodeName): KubeObject {
   const metadata: Record<string, unknown> = { name, namespace: ns, labels: { app } };
   if (finalizers.length > 0) metadata.finalizers = [...finalizers];
-  return { apiVersion: KINDS[kind].apiVersion, kind, metadata, spec: { v: spec } };
+  return { apiVersion: KINDS[kind].apiVersion, kind, metadata, spec: specOf(spec, node) };
 }
 
 /** Polls a real watcher and checks what it delivered against the model. */
@@ -229,26 +273,38 @@ class CreateCommand implements fc.Command<Model, Real> {
     readonly name: string,
     readonly app: App,
     readonly finalizers: readonly string[],
+    readonly node: NodeName,
   ) {}
   check(): boolean {
     return true;
   }
   run(model: Model, real: Real): void {
     const key = Model.key(this.kind, this.ns, this.name);
-    const res = real.store.create(manifest(this.kind, this.ns, this.name, this.app, this.finalizers, 0));
+    const res = real.store.create(manifest(this.kind, this.ns, this.name, this.app, this.finalizers, 0, this.node));
     if (model.objects.has(key)) {
       expectError(res, 409, 'create of an existing name');
       return;
     }
     assert.ok(res.ok, 'create');
     model.rev++;
-    const m: ModelObject = { kind: this.kind, ns: this.ns, name: this.name, rev: model.rev, generation: 1, app: this.app, spec: 0, finalizers: [...this.finalizers], deleting: false };
+    const m: ModelObject = {
+      kind: this.kind,
+      ns: this.ns,
+      name: this.name,
+      rev: model.rev,
+      generation: 1,
+      app: this.app,
+      spec: 0,
+      node: this.node,
+      finalizers: [...this.finalizers],
+      deleting: false,
+    };
     model.objects.set(key, m);
     model.record(m, 'ADDED', undefined);
     checkObject(res.value, m);
   }
   toString(): string {
-    return `create(${this.kind} ${this.ns}/${this.name} app=${this.app} fin=[${this.finalizers.join(',')}])`;
+    return `create(${this.kind} ${this.ns}/${this.name} app=${this.app} node=${String(this.node)} fin=[${this.finalizers.join(',')}])`;
   }
 }
 
@@ -270,7 +326,7 @@ class UpdateCommand implements fc.Command<Model, Real> {
     const got = real.store.get(ref);
     if (m === undefined) {
       assert.ok(!got.ok);
-      expectError(real.store.update(manifest(this.kind, this.ns, this.name, 'web', [], 0)), 404, 'update of a missing object');
+      expectError(real.store.update(manifest(this.kind, this.ns, this.name, 'web', [], 0, '')), 404, 'update of a missing object');
       return;
     }
     assert.ok(got.ok);
@@ -280,6 +336,7 @@ class UpdateCommand implements fc.Command<Model, Real> {
     if (this.rvMode === 'stale') md.resourceVersion = String(m.rev - 1);
     let app = m.app;
     let spec = m.spec;
+    let node = m.node;
     let finalizers = m.finalizers;
     switch (this.change) {
       case 'spec':
@@ -287,6 +344,9 @@ class UpdateCommand implements fc.Command<Model, Real> {
         break;
       case 'label':
         app = m.app === 'web' ? 'db' : 'web';
+        break;
+      case 'node':
+        node = NEXT_NODE[String(m.node)] as NodeName;
         break;
       case 'same':
         break;
@@ -303,7 +363,7 @@ class UpdateCommand implements fc.Command<Model, Real> {
     md.labels = { app };
     if (finalizers.length > 0) md.finalizers = finalizers;
     else delete md.finalizers;
-    const res = real.store.update({ ...current, metadata: md, spec: { v: spec } } as KubeObject);
+    const res = real.store.update({ ...current, metadata: md, spec: specOf(spec, node) } as KubeObject);
 
     // The model, in the store's order of checks.
     if (this.rvMode === 'none' && !KINDS[this.kind].unconditional) return expectError(res, 422, 'custom resource update without resourceVersion');
@@ -311,12 +371,12 @@ class UpdateCommand implements fc.Command<Model, Real> {
     // Upstream compares finalizer sets: repeating a finalizer already present is not "new".
     if (m.deleting && this.change === 'addFinalizer' && !m.finalizers.includes('x.io/late')) return expectError(res, 422, 'new finalizer while deleting');
     assert.ok(res.ok, `update: ${res.ok ? '' : res.error.message}`);
-    const noop = spec === m.spec && app === m.app && finalizers.length === m.finalizers.length;
+    const noop = spec === m.spec && node === m.node && app === m.app && finalizers.length === m.finalizers.length;
     if (noop) {
       assert.equal(res.value, current, 'a no-op update returns the stored object');
       return;
     }
-    const before: Snapshot = { ns: m.ns, app: m.app };
+    const before: Snapshot = { ns: m.ns, app: m.app, node: m.node };
     model.rev++;
     if (m.deleting && finalizers.length === 0) {
       model.objects.delete(key);
@@ -324,8 +384,9 @@ class UpdateCommand implements fc.Command<Model, Real> {
       assert.ok(!real.store.get(ref).ok, 'removing the last finalizer deletes');
       return;
     }
-    if (spec !== m.spec) m.generation++;
+    if (spec !== m.spec || node !== m.node) m.generation++;
     m.spec = spec;
+    m.node = node;
     m.app = app;
     m.finalizers = finalizers;
     m.rev = model.rev;
@@ -361,7 +422,7 @@ class DeleteCommand implements fc.Command<Model, Real> {
       const same = new Set(next).size === new Set(m.finalizers).size && next.every((f) => m.finalizers.includes(f));
       if (!same) finalizers = next;
     }
-    const before: Snapshot = { ns: m.ns, app: m.app };
+    const before: Snapshot = { ns: m.ns, app: m.app, node: m.node };
     if (finalizers.length === 0) {
       model.rev++;
       model.objects.delete(key);
@@ -406,8 +467,7 @@ class WatchCommand implements fc.Command<Model, Real> {
       ...KINDS[this.kind],
       resourceVersion: fromNow ? '0' : String(startRev),
       allowBookmarks: this.allowBookmarks,
-      ...(this.selection === 'web' ? { labelSelector: { matches: (l: Readonly<Record<string, string>>) => l.app === 'web' } } : {}),
-      ...(this.selection === 'ns1' ? { namespace: 'ns1' } : {}),
+      ...selectionOptions(this.selection),
     };
     const res = real.store.watch(req);
     assert.ok(res.ok);
@@ -522,20 +582,27 @@ const nameArb = fc.constantFrom('a', 'b', 'c');
 
 const commandArbs = [
   fc
-    .tuple(kindArb, nsArb, nameArb, fc.constantFrom<App>('web', 'db'), fc.constantFrom<readonly string[]>([], ['x.io/a'], ['x.io/a', 'x.io/b']))
-    .map(([k, ns, n, app, fin]) => new CreateCommand(k, ns, n, app, fin)),
+    .tuple(
+      kindArb,
+      nsArb,
+      nameArb,
+      fc.constantFrom<App>('web', 'db'),
+      fc.constantFrom<readonly string[]>([], ['x.io/a'], ['x.io/a', 'x.io/b']),
+      fc.constantFrom<NodeName>('', 'n1', 'n2', 7),
+    )
+    .map(([k, ns, n, app, fin, node]) => new CreateCommand(k, ns, n, app, fin, node)),
   fc
     .tuple(
       kindArb,
       nsArb,
       nameArb,
       fc.constantFrom<RvMode>('current', 'current', 'stale', 'none'),
-      fc.constantFrom<Change>('spec', 'label', 'same', 'addFinalizer', 'removeFinalizers', 'removeOneFinalizer'),
+      fc.constantFrom<Change>('spec', 'label', 'node', 'node', 'same', 'addFinalizer', 'removeFinalizers', 'removeOneFinalizer'),
     )
     .map(([k, ns, n, rv, ch]) => new UpdateCommand(k, ns, n, rv, ch)),
   fc.tuple(kindArb, nsArb, nameArb, fc.constantFrom<Policy>('none', 'none', 'Orphan', 'Background')).map(([k, ns, n, p]) => new DeleteCommand(k, ns, n, p)),
   fc
-    .tuple(kindArb, fc.constantFrom<Selection>('all', 'web', 'ns1'), fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 12 })), fc.boolean())
+    .tuple(kindArb, fc.constantFrom<Selection>(...SELECTIONS), fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 12 })), fc.boolean())
     .map(([k, s, back, bm]) => new WatchCommand(k, s, back, bm)),
   fc.tuple(fc.nat(7), fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined })).map(([i, max]) => new PollCommand(i, max)),
   fc.nat(7).map((i) => new StopCommand(i)),
@@ -583,6 +650,18 @@ describe('Store (model-based)', function () {
           const m = model.objects.get(Model.key(kind, item.metadata.namespace ?? '', item.metadata.name ?? ''));
           assert.ok(m !== undefined);
           checkObject(item, m);
+        }
+        // Selected lists (served from the trigger index for pods pinned to a node): the model's
+        // objects, in key order.
+        for (const sel of SELECTIONS) {
+          const selected = real.store.list({ ...KINDS[kind], ...selectionOptions(sel) });
+          assert.ok(selected.ok);
+          const got = selected.value.items.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
+          const wantKeys = want
+            .filter((o) => selects(sel, o))
+            .map((o) => `${o.ns}/${o.name}`)
+            .sort();
+          assert.deepEqual(got, wantKeys, `list ${kind} ${sel}`);
         }
       }
       assert.equal(real.store.revision, model.rev);

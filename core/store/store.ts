@@ -38,15 +38,16 @@ import {
 import { apiErr, apiOk, type ApiResult } from './api-result.js';
 import { deepEqual } from './deep-equal.js';
 import { deterministicUid } from './deterministic-uid.js';
-import { EventLog, type ChangeType } from './event-log.js';
+import { EventLog, type ChangeType, type LogEntry } from './event-log.js';
 import { forbiddenError, invalidError, notSupportedError, requiredError, type FieldError } from '../api/validation-errors.js';
 import { GO_UINT64_ZERO, goInvalid, goQuote, goStringSlice, goTime } from './go-values.js';
 import { freezeOwned } from './freeze-copy.js';
 import { applyMergePatch } from './json-merge-patch.js';
 import { NameGenerator } from './name-generator.js';
-import { compileObjectFilter, type ObjectFilter, type SelectionOptions } from './object-filter.js';
+import { compileObjectFilter, pinnedFieldValue, type ObjectFilter, type SelectionOptions } from './object-filter.js';
 import type { StorableObject } from './storable-object.js';
 import { bookmarkEvent, FailedWatcher, StoreWatcher, type WatchSource } from './store-watcher.js';
+import { TriggerIndex } from './trigger-index.js';
 import { INITIAL_EVENTS_ANNOTATION, type WatchEvent, type Watcher } from './watch-event.js';
 
 /** Construction options of a `Store`. */
@@ -173,6 +174,8 @@ interface KindState {
   readonly log: EventLog;
   readonly watchers: Set<StoreWatcher>;
   readonly source: WatchSource;
+  /** Objects and watchers by the kind's `watchTriggerField`, if it has one. */
+  readonly trigger: TriggerIndex<StoreWatcher> | undefined;
 }
 
 interface Scope {
@@ -382,13 +385,17 @@ export class Store {
   /**
    * Registers (or re-registers, e.g. when a CRD changes) a kind. Objects of unregistered kinds, or
    * of versions a kind does not serve, are answered with 404 `the server could not find the
-   * requested resource`, as the API server answers for an unknown resource.
+   * requested resource`, as the API server answers for an unknown resource. A kind's
+   * `watchTriggerField` is part of its storage and cannot change on re-registration (`ModelBug`).
    */
   registerKind(info: KindInfo): void {
     const key = groupKindKey(info.group, info.kind);
     const resource: GroupResource = { group: info.group, resource: info.plural };
     const existing = this.#kinds.get(key);
     if (existing !== undefined) {
+      if (existing.trigger?.field !== info.watchTriggerField) {
+        throw new ModelBug(`Store.registerKind: the watch trigger field of ${key} cannot change (${String(existing.trigger?.field)} to ${String(info.watchTriggerField)})`);
+      }
       existing.info = info;
       existing.resource = resource;
       existing.served = true;
@@ -404,6 +411,7 @@ export class Store {
       log,
       watchers: new Set(),
       source: { log, release: (w) => this.#release(state, w) },
+      trigger: info.watchTriggerField === undefined ? undefined : new TriggerIndex<StoreWatcher>(info.watchTriggerField),
     };
     this.#kinds.set(key, state);
   }
@@ -523,7 +531,7 @@ export class Store {
     const ks = this.#resolve(req);
     if (ks === undefined) return apiErr(resourceNotServed());
     const filter = compileObjectFilter({ labelSelector: req.labelSelector, fieldSelector: req.fieldSelector }, ks.info.namespaced);
-    const items = this.#select(ks, req.namespace, filter);
+    const items = this.#select(ks, req.namespace, filter, this.#triggerValue(ks, req));
     return apiOk({ items: Object.freeze(items) as unknown as readonly DeepReadonly<T>[], resourceVersion: String(this.#revision) });
   }
 
@@ -533,7 +541,7 @@ export class Store {
    */
   listAll(): readonly Frozen[] {
     const out: Frozen[] = [];
-    for (const ks of this.#kinds.values()) out.push(...this.#select(ks, undefined, undefined));
+    for (const ks of this.#kinds.values()) out.push(...this.#select(ks, undefined, undefined, undefined));
     return out;
   }
 
@@ -712,12 +720,13 @@ export class Store {
     const id = ++this.#watcherSeq;
     const apiVersion = 'apiVersion' in req && typeof req.apiVersion === 'string' ? req.apiVersion : storageApiVersion(info);
     const filter = compileObjectFilter(req, info.namespaced);
+    const triggerValue = this.#triggerValue(ks, req);
     const rvText = req.resourceVersion ?? '';
     let cursor: number;
     let startRevision: number;
     let initial: WatchEvent[] = [];
     if (req.sendInitialEvents === true || ((rvText === '' || rvText === '0') && req.sendInitialEvents !== false)) {
-      for (const obj of this.#select(ks, req.namespace, filter)) {
+      for (const obj of this.#select(ks, req.namespace, filter, triggerValue)) {
         initial.push(Object.freeze({ type: 'ADDED', object: obj, revision: Number(obj.metadata.resourceVersion) }));
       }
       if (req.sendInitialEvents === true) {
@@ -755,8 +764,10 @@ export class Store {
       allowBookmarks: req.allowBookmarks === true,
       apiVersion,
       kind: info.kind,
+      triggerValue,
     });
     ks.watchers.add(watcher);
+    if (triggerValue !== undefined) ks.trigger?.addWatcher(triggerValue, watcher);
     return apiOk(watcher as unknown as Watcher<T>);
   }
 
@@ -858,12 +869,35 @@ export class Store {
     return keys;
   }
 
-  /** Objects in key order, optionally one namespace only, filtered. */
-  #select(ks: KindState, namespace: string | undefined, filter: ObjectFilter): Frozen[] {
+  /** The value a request's field selector pins the kind's trigger field to, if both exist. */
+  #triggerValue(ks: KindState, opts: SelectionOptions): string | undefined {
+    const trigger = ks.trigger;
+    return trigger === undefined ? undefined : pinnedFieldValue(opts.fieldSelector, trigger.field);
+  }
+
+  /**
+   * Objects in key order, optionally one namespace only, filtered. With a `triggerValue` (see
+   * `#triggerValue`) only the objects the trigger index has under that value are looked at.
+   */
+  #select(ks: KindState, namespace: string | undefined, filter: ObjectFilter, triggerValue: string | undefined): Frozen[] {
+    const inNamespace = ks.info.namespaced && namespace !== undefined && namespace !== '';
+    if (triggerValue !== undefined && ks.trigger !== undefined) {
+      const candidates = ks.trigger.candidateKeys(triggerValue);
+      // Keys are unique and plain ASCII, so code-unit order is etcd's byte order (as #sortedKeys).
+      candidates.sort();
+      const prefix = inNamespace ? `${namespace}/` : '';
+      const out: Frozen[] = [];
+      for (const key of candidates) {
+        if (inNamespace && !key.startsWith(prefix)) continue;
+        const entry = ks.objects.get(key) as Entry;
+        if (filter === undefined || filter(entry.object)) out.push(entry.object);
+      }
+      return out;
+    }
     const keys = this.#sortedKeys(ks);
     let from = 0;
     let to = keys.length;
-    if (ks.info.namespaced && namespace !== undefined && namespace !== '') {
+    if (inNamespace) {
       // Keys of one namespace form the range ["ns/", "ns0"): '0' follows '/' in ASCII.
       from = lowerBound(keys, `${namespace}/`);
       to = lowerBound(keys, `${namespace}0`);
@@ -879,7 +913,13 @@ export class Store {
   #record(ks: KindState, key: string, object: Frozen, revision: number, type: ChangeType, previous: Frozen | undefined): void {
     if (type === 'ADDED') ks.sortedKeys = undefined;
     ks.objects.set(key, { object, revision });
-    ks.log.append({ revision, type, object, previous });
+    this.#append(ks, key, { revision, type, object, previous });
+  }
+
+  /** Logs a change of the object at `key` and hands it to the watchers indexed by its trigger value. */
+  #append(ks: KindState, key: string, entry: LogEntry): void {
+    ks.log.append(entry);
+    ks.trigger?.record(key, entry);
   }
 
   /** Writes `next` (whose metadata object is `meta`) as a new revision of `entry`. */
@@ -899,7 +939,7 @@ export class Store {
     const finalState = Object.freeze({ ...last, metadata: Object.freeze({ ...last.metadata, resourceVersion: String(revision) }) }) as Frozen;
     ks.objects.delete(key);
     ks.sortedKeys = undefined;
-    ks.log.append({ revision, type: 'DELETED', object: finalState, previous: undefined });
+    this.#append(ks, key, { revision, type: 'DELETED', object: finalState, previous: undefined });
     return finalState;
   }
 
@@ -1062,6 +1102,7 @@ export class Store {
 
   #release(ks: KindState, watcher: StoreWatcher): void {
     ks.watchers.delete(watcher);
+    if (watcher.triggerValue !== undefined) ks.trigger?.removeWatcher(watcher.triggerValue, watcher);
     this.#trim(ks);
   }
 }

@@ -87,6 +87,22 @@ export interface Watcher<T extends StorableObject = KubeObject> {
   /** Whether `poll` would return at least one event now. */
   hasPending(): boolean;
   /**
+   * Optional: asks the watcher to call `listener` whenever it may have gained something to deliver
+   * (an event, a bookmark) or ended, so that a consumer of many watchers asks `hasPending` only of
+   * those that signalled since it last polled them, rather than of all of them after every write.
+   * Returns `true` if the watcher will do so, from the moment of the call on: then a watcher that
+   * has not signalled since it was last polled in full has nothing pending and has not ended
+   * (anything pending before the call is the caller's to check). Returns `false` if it cannot tell;
+   * the consumer must keep asking `hasPending`. `undefined` removes the listener.
+   *
+   * The listener runs synchronously inside the store write, `stop` or progress notification that
+   * caused it, possibly more than once per change and spuriously: it must only take note (mark the
+   * stream), never call back into the store or a component. The store's watchers indexed by the
+   * kind's trigger field (pods selected by `spec.nodeName`) signal; the others return `false`.
+   * Upstream pushes events to each `cacheWatcher`'s channel, which is what a signal stands for.
+   */
+  notifyPending?(listener: (() => void) | undefined): boolean;
+  /**
    * Ends the watch and releases what it held (its registration and its hold on history that
    * compaction would otherwise drop). Idempotent. A watcher that delivered an `ERROR` stops itself.
    */

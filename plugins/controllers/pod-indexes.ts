@@ -25,7 +25,7 @@ import {
 import type { PodView } from './pod-state.js';
 
 /** Index name: the uid of a pod's controller owner reference. */
-export const CONTROLLER_UID_INDEX = 'kubeprop.io/controller-uid';
+export const CONTROLLER_UID_INDEX = 'controllerUid';
 
 /** Index name: `spec.nodeName`. */
 export const NODE_NAME_INDEX = 'kubeprop.io/node-name';

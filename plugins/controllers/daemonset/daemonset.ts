@@ -65,8 +65,13 @@ export const BURST_REPLICAS = 250;
 export const SLOW_START_INITIAL_BATCH_SIZE = 1;
 /** Upstream `StatusUpdateRetries`: one retry of a conflicting status update with a fresh read. */
 export const STATUS_UPDATE_RETRIES = 1;
-/** Back-off before deleting a failed daemon pod again on the same node (kube-controller-manager `startDaemonSetController`): 1 s doubling to 15 min. */
+/**
+ * Back-off before deleting a failed daemon pod again on the same node: the initial delay of the
+ * `flowcontrol.NewBackOff(1*time.Second, 15*time.Minute)` kube-controller-manager gives the
+ * controller (`cmd/kube-controller-manager/app/apps.go`).
+ */
 export const FAILED_POD_BACKOFF_INITIAL_MS = 1_000;
+/** The failed-pod back-off doubles up to 15 minutes; an entry idle for twice that is forgotten. */
 export const FAILED_POD_BACKOFF_MAX_MS = 15 * 60 * 1000;
 
 /** Options of {@link newDaemonSetController}. */
@@ -535,7 +540,8 @@ function syncDaemonSet(ctx: ReconcileContext, state: DsState, burstReplicas: num
   }
   const verdicts = new Map<string, number>();
   for (const n of nodes) verdicts.set(n.metadata?.name ?? '', verdictCode(nodeShouldRunDaemonPod(n, placement)));
-  state.verdicts.set(key, verdicts);
+  // Recorded only for a sync that completes: after a failure, node changes must sync it again.
+  state.verdicts.delete(key);
 
   const claimed = claimDaemonPods(ctx, ds, selector.selector);
   if (claimed.error !== undefined) return retryReconcile(claimed.error);
@@ -558,6 +564,8 @@ function syncDaemonSet(ctx: ReconcileContext, state: DsState, burstReplicas: num
     const err = updateStatus(s, pods, false);
     if (check.expiresInMs !== undefined) s.results.requeueAfter(check.expiresInMs);
     if (err !== undefined) return retryReconcile(err);
+    // The pending pod events will sync it again; its view of the nodes is current.
+    state.verdicts.set(key, verdicts);
     return s.results.result();
   }
 
@@ -580,6 +588,7 @@ function syncDaemonSet(ctx: ReconcileContext, state: DsState, burstReplicas: num
   const statusErr = updateStatus(s, pods, true);
   if (err !== undefined) return retryReconcile(err);
   if (statusErr !== undefined) return retryReconcile(statusErr);
+  state.verdicts.set(key, verdicts);
   return s.results.result();
 }
 

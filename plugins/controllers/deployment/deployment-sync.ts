@@ -100,8 +100,11 @@ export interface ReplicaSetsOfDeployment {
 /** The Deployment's working copy: the fields a sync changes (upstream mutates its deep copy). */
 export type WorkingDeployment = Deployment & KubeObject & { metadata: { annotations: Record<string, string> }; status: DeploymentStatus };
 
-function deepCopy<T>(v: DeepReadonly<T>): T {
-  return JSON.parse(JSON.stringify(v)) as T;
+/** A mutable copy of a status: its conditions are the only nested values a sync changes. */
+function copyStatus(status: DeepReadonly<DeploymentStatus> | undefined): DeploymentStatus {
+  const copy = { ...status } as DeploymentStatus;
+  if (status?.conditions !== undefined) copy.conditions = status.conditions.map((c) => ({ ...c }));
+  return copy;
 }
 
 /** The state of one sync. */
@@ -123,10 +126,10 @@ export class DeploymentSync {
     this.ctx = ctx;
     this.nowMs = ctx.nowMs();
     this.cached = cached;
-    const d = deepCopy<Deployment & KubeObject>(cached);
-    d.metadata.annotations ??= {};
-    d.status ??= {};
-    this.d = d as WorkingDeployment;
+    // Upstream deep-copies the whole object; only annotations and status are ever changed, so
+    // only they are copied (the rest stays shared and frozen).
+    const metadata = { ...cached.metadata, annotations: { ...(cached.metadata.annotations ?? {}) } };
+    this.d = { ...(cached as Deployment & KubeObject), metadata, status: copyStatus(cached.status) } as WorkingDeployment;
     this.namespace = cached.metadata.namespace ?? '';
     this.name = cached.metadata.name ?? '';
   }
@@ -146,29 +149,28 @@ export class DeploymentSync {
   }
 
   /**
-   * Upstream `UpdateStatus(ctx, d)`: writes the working copy's status (and a changed revision
-   * annotation) under the resourceVersion the sync started from.
+   * Upstream `UpdateStatus(ctx, d)`: writes the working copy's status, and its changed revision
+   * annotation, under the resourceVersion the sync started from. Upstream's status subresource
+   * keeps the annotations of the request (only spec and labels are reset); where the status
+   * subresource drops them, they follow in a merge patch of the object just written.
    */
   writeStatus(): string | undefined {
     const base = this.cached.metadata;
-    let rv = base.resourceVersion;
-    const changed: Record<string, string> = {};
-    let anyChanged = false;
+    const res = this.ctx.client.updateStatus<Deployment & KubeObject>({ ...this.d, status: this.d.status });
+    if (!res.ok) return res.error.message;
+    const kept = res.value.metadata.annotations ?? {};
+    const missing: Record<string, string> = {};
+    let anyMissing = false;
     for (const [k, v] of Object.entries(this.d.metadata.annotations)) {
-      if (base.annotations?.[k] !== v) {
-        changed[k] = v;
-        anyChanged = true;
+      if (base.annotations?.[k] !== v && kept[k] !== v) {
+        missing[k] = v;
+        anyMissing = true;
       }
     }
+    if (!anyMissing) return undefined;
     const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.name };
-    if (anyChanged) {
-      const patched = this.ctx.client.patch(ref, { metadata: { annotations: changed, uid: base.uid, resourceVersion: rv } });
-      if (!patched.ok) return patched.error.message;
-      rv = patched.value.metadata?.resourceVersion;
-    }
-    const metadata = rv === undefined ? this.d.metadata : { ...this.d.metadata, resourceVersion: rv };
-    const res = this.ctx.client.updateStatus({ ...this.d, metadata, status: this.d.status });
-    return res.ok ? undefined : res.error.message;
+    const patched = this.ctx.client.patch(ref, { metadata: { annotations: missing, uid: base.uid, resourceVersion: res.value.metadata.resourceVersion } });
+    return patched.ok ? undefined : patched.error.message;
   }
 
   /** The Deployment's selector, or why it is invalid. */

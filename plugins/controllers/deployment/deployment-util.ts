@@ -257,9 +257,18 @@ function withoutHashLabel(t: Template | undefined): unknown {
   return { ...t, metadata: { ...t.metadata, labels: rest } };
 }
 
+/** Answers of `equalIgnoreHash` for the last template each (frozen, shared) template was compared with. */
+const templateComparisons = new WeakMap<object, { readonly other: object; readonly equal: boolean }>();
+
 /** Upstream `EqualIgnoreHash`: the templates are semantically equal apart from the hash label. */
 export function equalIgnoreHash(a: Template | undefined, b: Template | undefined): boolean {
-  return semanticEqual(withoutHashLabel(a), withoutHashLabel(b));
+  if (a === undefined || b === undefined) return semanticEqual(withoutHashLabel(a), withoutHashLabel(b));
+  const hit = templateComparisons.get(a);
+  if (hit !== undefined && hit.other === b) return hit.equal;
+  const equal = semanticEqual(withoutHashLabel(a), withoutHashLabel(b));
+  // Only frozen templates (as caches hand them out) can be remembered safely.
+  if (Object.isFrozen(a) && Object.isFrozen(b)) templateComparisons.set(a, { other: b, equal });
+  return equal;
 }
 
 /** Upstream `FindNewReplicaSet`: the oldest ReplicaSet whose template is the Deployment's. */

@@ -10,7 +10,7 @@
  * upstream iterates Go maps and sets.
  */
 import { newControllerRef, type DeepReadonly, type EndpointSlice, type OwnerReference } from 'kubeprop';
-import { endpointCanonical, endpointIdentity, isServiceIPSet, portMapKey, type AddressType, type ServiceView, type SliceEndpoint, type SlicePort } from './service-endpoints.js';
+import { canonicalForm, endpointIdentity, endpointSignature, isServiceIPSet, portMapKey, type AddressType, type ServiceView, type SliceEndpoint, type SlicePort } from './service-endpoints.js';
 
 /** Upstream `discovery.LabelServiceName`. */
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
@@ -172,7 +172,7 @@ function reconcileByPortMapping(
       const want = desired.get(id);
       if (want === undefined) continue;
       kept.push(want);
-      if (endpointCanonical(want) !== endpointCanonical(ep)) endpointUpdated = true;
+      if (endpointSignature(want) !== endpointSignature(ep)) endpointUpdated = true;
       desired.delete(id);
     }
     const { labels, changed } = sliceLabels(slice.metadata?.labels, service);
@@ -228,7 +228,7 @@ function isSamePlaceholder(slice: EndpointSliceView, placeholder: SliceObject): 
   const labels = slice.metadata?.labels ?? {};
   const want = placeholder.metadata.labels;
   if (Object.keys(labels).length !== Object.keys(want).length || Object.keys(want).some((k) => labels[k] !== want[k])) return false;
-  if (endpointCanonical(slice.metadata?.ownerReferences ?? []) !== endpointCanonical(placeholder.metadata.ownerReferences)) return false;
+  if (canonicalForm(slice.metadata?.ownerReferences ?? []) !== canonicalForm(placeholder.metadata.ownerReferences)) return false;
   return slice.addressType === placeholder.addressType && (slice.endpoints ?? []).length === 0 && (slice.ports ?? []).length === 0;
 }
 

@@ -336,6 +336,21 @@ describe('EndpointSlice controller', () => {
       assert.deepEqual(slicesOf(h, 's').map((s) => (s.endpoints ?? []).length).sort(), [1, 2, 2]);
     });
 
+    it('with a batch period, applies the pod changes of a window together at its end', () => {
+      const h = startHarness(12, [newEndpointSliceController({ endpointUpdatesBatchPeriodMs: 5_000 })]);
+      create(h, node('node-a'));
+      create(h, service('web', { app: 'web' }));
+      for (let i = 0; i < 3; i++) create(h, pod(`w-${i}`, { app: 'web' }));
+      h.c.sim.runFor(1_000);
+      setPodRunning(h, NS, 'w-0', { ready: true, ip: '10.12.0.0' });
+      h.c.sim.runFor(1_000);
+      // w-0 came a second after the last sync: it waits for the window to end.
+      assert.equal(endpointsOf(h, 'web').size, 0);
+      setPodRunning(h, NS, 'w-1', { ready: true, ip: '10.12.0.1' });
+      h.c.sim.runFor(4_000);
+      assert.equal(endpointsOf(h, 'web').size, 2);
+    });
+
     it('resolves named ports per pod: pods exposing different ports get separate slices', () => {
       const h = cluster(5);
       create(h, service('multi', { app: 'm' }));
@@ -383,6 +398,11 @@ describe('EndpointSlice controller', () => {
       setPodRunning(h, NS, 'w', { ready: true, ip: '10.8.0.1' });
       h.c.sim.runFor(2_000);
       const first = slicesOf(h, 'web')[0]?.metadata?.name ?? '';
+      // Someone else's change is undone after upstream's minimum delay of 1 s.
+      patch(h, 'EndpointSlice', NS, first, { endpoints: [] });
+      const editedAt = h.c.sim.nowMs;
+      h.c.sim.runUntil(() => endpointsOf(h, 'web').size === 1, { maxMs: 5_000 });
+      assert.ok(h.c.sim.nowMs - editedAt >= 1_000, String(h.c.sim.nowMs - editedAt));
       remove(h, 'EndpointSlice', NS, first);
       h.c.sim.runFor(2_000);
       assert.equal(endpointsOf(h, 'web').size, 1);

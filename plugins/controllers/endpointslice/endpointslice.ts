@@ -8,13 +8,22 @@
  * key of its own (`namespace/pod:<name>`, never a valid Service name), because the runtime's watch
  * mapping sees only the pod: its reconcile finds, from the caches, the Services whose selector
  * matches the pod now or matched it at their last sync, and syncs those whose view of the pod is out
- * of date. A Service's slices are therefore recomputed only when the Service, its slices or one of
- * its pods change, as upstream, and a burst of pod changes syncs each Service once.
+ * of date. A change of one of a Service's slices is queued as `namespace/slice:<service>`: the
+ * controller's own writes are recognised and ignored, anything else syncs the Service after
+ * upstream's `endpointSliceChangeMinSyncDelay` (1 s). A Service's slices are therefore recomputed
+ * only when the Service, its slices or one of its pods change, as upstream, and a burst of pod
+ * changes syncs each Service once.
  */
 import {
+  BucketRateLimiter,
   ConfigError,
+  DEFAULT_BUCKET_BURST,
+  DEFAULT_BUCKET_QPS,
+  ItemExponentialFailureRateLimiter,
+  MaxOfRateLimiter,
   defineController,
   reconcileDone,
+  requeueAfter,
   retryReconcile,
   selectorFromSet,
   type ControllerClient,
@@ -25,7 +34,7 @@ import {
   type Selector,
 } from 'kubeprop';
 import { perIncarnation } from '../incarnation-state.js';
-import { POD_INDEXERS, podsMatching } from '../pod-indexes.js';
+import { POD_INDEXERS, labelIndexValue, podsMatching } from '../pod-indexes.js';
 import type { PodView } from '../pod-state.js';
 import { ResultCollector } from '../reconcile-results.js';
 import {
@@ -56,14 +65,39 @@ export const MAX_ENDPOINTS_PER_SLICE_DEFAULT = 100;
 export const ENDPOINT_UPDATES_BATCH_PERIOD_DEFAULT_MS = 0;
 /** Upstream `--concurrent-service-endpoint-syncs` default. */
 export const CONCURRENT_SERVICE_ENDPOINT_SYNCS_DEFAULT = 5;
+/** Upstream `defaultSyncBackOff`: the first retry of a failed sync. */
+export const DEFAULT_SYNC_BACKOFF_MS = 1_000;
+/** Upstream `maxSyncBackOff`: retries double up to this. */
+export const MAX_SYNC_BACKOFF_MS = 1_000_000;
+
+/** Upstream `endpointSliceChangeMinSyncDelay`: a slice changed by someone else resyncs its Service after this. */
+export const ENDPOINTSLICE_CHANGE_MIN_SYNC_DELAY_MS = 1_000;
 
 const SLICE_KIND = 'discovery.k8s.io/EndpointSlice';
 const POD_KEY_PREFIX = 'pod:';
+const SLICE_KEY_PREFIX = 'slice:';
 /** Index name: the `namespace/service` of the controller's own slices. */
 const SLICE_SERVICE_INDEX = 'kubeprop.io/endpointslice-service';
 /** Upstream `names.MaxGeneratedNameLength`: a generated name's prefix is cut to 58 characters. */
 const MAX_GENERATED_NAME_PREFIX = 58;
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/**
+ * Index name: Services with a selector, under the first (by key) `key=value` pair of their
+ * selector (`namespace|*` for an empty selector, which selects every pod). A pod can only match a
+ * Service whose first pair it carries, so its candidate Services are the buckets of its own labels.
+ */
+const SERVICE_SELECTOR_INDEX = 'kubeprop.io/service-selector';
+
+/** Index function for {@link SERVICE_SELECTOR_INDEX}. */
+const indexServiceBySelector: IndexFunc = (obj) => {
+  const spec = obj.spec as { readonly selector?: Readonly<Record<string, string>> | null; readonly type?: string } | undefined;
+  const selector = spec?.selector;
+  if (selector === undefined || selector === null || spec?.type === 'ExternalName') return [];
+  const ns = obj.metadata.namespace ?? '';
+  const first = Object.keys(selector).sort()[0];
+  return [first === undefined ? `${ns}|*` : labelIndexValue(ns, first, selector[first] as string)];
+};
 
 /** Index function for {@link SLICE_SERVICE_INDEX}: upstream lists slices by these two labels. */
 const indexSliceByService: IndexFunc = (obj) => {
@@ -89,7 +123,7 @@ export interface EndpointSliceControllerOptions {
 }
 
 /** What the controller wrote and expects its cache to show. */
-type SliceExpectation = { readonly deleted: false; readonly rv: number } | { readonly deleted: true };
+type SliceExpectation = { readonly deleted: false; readonly rv: number } | { readonly deleted: true; readonly uid: string };
 
 interface SliceState {
   /** Service key → the pods its selector matched at its last sync, by pod key. */
@@ -102,9 +136,21 @@ interface SliceState {
   readonly written: Map<string, Map<string, SliceExpectation>>;
   /** Service key → virtual time of its last sync (for the batch period). */
   readonly lastSyncMs: Map<string, number>;
+  /** Service key → its slices (name → resourceVersion) as of its last sync and the controller's own writes since. */
+  readonly known: Map<string, Map<string, number>>;
+  /** Service key → when a slice change made by someone else resyncs it. */
+  readonly sliceResyncAtMs: Map<string, number>;
 }
 
-const stateOf = perIncarnation<SliceState>(() => ({ members: new Map(), podServices: new Map(), dirty: new Set(), written: new Map(), lastSyncMs: new Map() }));
+const stateOf = perIncarnation<SliceState>(() => ({
+  members: new Map(),
+  podServices: new Map(),
+  dirty: new Set(),
+  written: new Map(),
+  lastSyncMs: new Map(),
+  known: new Map(),
+  sliceResyncAtMs: new Map(),
+}));
 
 /** Compiled Service selectors, per Service object (cached objects are immutable). */
 const selectors = new WeakMap<ServiceView, Selector>();
@@ -167,6 +213,8 @@ function forgetService(state: SliceState, svcKey: string): void {
   state.dirty.delete(svcKey);
   state.written.delete(svcKey);
   state.lastSyncMs.delete(svcKey);
+  state.known.delete(svcKey);
+  state.sliceResyncAtMs.delete(svcKey);
 }
 
 /** Records the pods a Service selected at this sync, keeping the pod → Services index in step. */
@@ -195,8 +243,11 @@ function recordMembers(state: SliceState, svcKey: string, pods: readonly PodView
 }
 
 /**
- * Upstream `EndpointSliceTracker.StaleSlices`: whether the cache still lacks a write of this
- * controller for the Service. Observed writes are forgotten.
+ * Upstream `EndpointSliceTracker.StaleSlices`: whether the cache lags behind a write of this
+ * controller for the Service: an older version of a slice it wrote, no trace of a slice it created,
+ * or a slice it deleted. Observed writes are forgotten. A written slice the cache does not have is
+ * looked up in the API, uncached: if it is gone, someone deleted it after the cache saw it
+ * (upstream learns that from the delete event), and the expectation is dropped.
  */
 function cacheIsStale(client: ControllerClient, state: SliceState, svcKey: string, namespace: string): boolean {
   const written = state.written.get(svcKey);
@@ -204,9 +255,15 @@ function cacheIsStale(client: ControllerClient, state: SliceState, svcKey: strin
   let stale = false;
   for (const [name, exp] of written) {
     const got = client.get<EndpointSliceView>(SLICE_KIND, namespace, name);
-    const observed = exp.deleted
-      ? !got.ok || got.value.metadata?.deletionTimestamp !== undefined
-      : got.ok && Number(got.value.metadata?.resourceVersion ?? '0') >= exp.rv;
+    let observed: boolean;
+    if (exp.deleted) {
+      observed = !got.ok || got.value.metadata?.uid !== exp.uid || got.value.metadata?.deletionTimestamp !== undefined;
+    } else if (got.ok) {
+      observed = Number(got.value.metadata?.resourceVersion ?? '0') >= exp.rv;
+    } else {
+      const fresh = client.api.get({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace, name });
+      observed = !fresh.ok && fresh.error.code === 404;
+    }
     if (observed) written.delete(name);
     else stale = true;
   }
@@ -221,6 +278,13 @@ function expect(state: SliceState, svcKey: string, name: string, exp: SliceExpec
     state.written.set(svcKey, written);
   }
   written.set(name, exp);
+  const known = state.known.get(svcKey);
+  if (exp.deleted) known?.delete(name);
+  else known?.set(name, exp.rv);
+}
+
+function rvOf(slice: EndpointSliceView): number {
+  return Number(slice.metadata?.resourceVersion ?? '0');
 }
 
 interface Settings {
@@ -255,6 +319,8 @@ function syncService(ctx: ReconcileContext, state: SliceState, settings: Setting
   state.lastSyncMs.set(svcKey, ctx.nowMs());
   state.dirty.add(svcKey);
   if (cacheIsStale(client, state, svcKey, namespace)) return retryReconcile('EndpointSlice informer cache is out of date');
+  state.known.set(svcKey, new Map(slicesRes.value.map((sl) => [sl.metadata?.name ?? '', rvOf(sl)] as const)));
+  state.sliceResyncAtMs.delete(svcKey);
   const slices = slicesRes.value.filter((s) => s.metadata?.deletionTimestamp === undefined);
 
   const errors: string[] = [];
@@ -332,7 +398,7 @@ function deleteSlice(ctx: ReconcileContext, state: SliceState, svcKey: string, s
   const name = slice.metadata?.name ?? '';
   const res = ctx.client.delete({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace: slice.metadata?.namespace ?? '', name });
   if (!res.ok && res.error.code !== 404) return `failed to delete ${name} EndpointSlice for Service ${svcKey}: ${res.error.message}`;
-  expect(state, svcKey, name, { deleted: true });
+  expect(state, svcKey, name, { deleted: true, uid: slice.metadata?.uid ?? '' });
   return undefined;
 }
 
@@ -369,6 +435,32 @@ function applyPlan(
 }
 
 /**
+ * One of a Service's slices changed (upstream `onEndpointSliceAdd/Update/Delete` with the
+ * `EndpointSliceTracker`): if the cache shows exactly what the last sync and the controller's own
+ * writes left, the change was the controller's own and nothing happens; otherwise the Service is
+ * synced once the minimum delay (or the batch period, if longer) has passed.
+ */
+function syncSliceChange(ctx: ReconcileContext, state: SliceState, settings: Settings, namespace: string, service: string): ReconcileResult {
+  const svcKey = `${namespace}/${service}`;
+  const now = ctx.nowMs();
+  let due = state.sliceResyncAtMs.get(svcKey);
+  if (due === undefined) {
+    const known = state.known.get(svcKey);
+    // Not synced by this incarnation: its own Service key syncs it (or it is not ours to manage).
+    if (known === undefined) return reconcileDone();
+    const listed = ctx.client.list<EndpointSliceView>(SLICE_KIND, { namespace, index: { name: SLICE_SERVICE_INDEX, value: svcKey } });
+    if (!listed.ok) return retryReconcile(listed.error.message);
+    const same = listed.value.length === known.size && listed.value.every((sl) => known.get(sl.metadata?.name ?? '') === rvOf(sl));
+    if (same) return reconcileDone();
+    due = now + Math.max(ENDPOINTSLICE_CHANGE_MIN_SYNC_DELAY_MS, settings.batchPeriodMs);
+    state.sliceResyncAtMs.set(svcKey, due);
+  }
+  if (now < due) return requeueAfter(due - now);
+  state.sliceResyncAtMs.delete(svcKey);
+  return syncService(ctx, state, settings, namespace, service);
+}
+
+/**
  * A pod changed: sync the Services that select it now or selected it at their last sync, unless
  * their last complete sync already saw this very version of the pod.
  */
@@ -380,18 +472,24 @@ function syncPod(ctx: ReconcileContext, state: SliceState, settings: Settings, n
   const pod = got.ok ? got.value : undefined;
   const candidates = new Set(state.podServices.get(podKey) ?? []);
   if (pod !== undefined) {
-    const services = client.list<ServiceView>('Service', { namespace });
-    if (!services.ok) return retryReconcile(services.error.message);
-    for (const svc of services.value) {
-      const sel = serviceSelector(svc);
-      if (sel !== undefined && sel.matches(pod.metadata?.labels)) candidates.add(`${namespace}/${svc.metadata?.name ?? ''}`);
+    const labels = pod.metadata?.labels ?? {};
+    const buckets = [`${namespace}|*`, ...Object.keys(labels).map((k) => labelIndexValue(namespace, k, labels[k] as string))];
+    for (const bucket of buckets) {
+      const services = client.list<ServiceView>('Service', { namespace, index: { name: SERVICE_SELECTOR_INDEX, value: bucket } });
+      if (!services.ok) return retryReconcile(services.error.message);
+      for (const svc of services.value) {
+        const sel = serviceSelector(svc);
+        if (sel !== undefined && sel.matches(labels)) candidates.add(`${namespace}/${svc.metadata?.name ?? ''}`);
+      }
     }
   }
   const results = new ResultCollector();
   const now = ctx.nowMs();
   for (const svcKey of [...candidates].sort()) {
     const members = state.members.get(svcKey);
-    if (!state.dirty.has(svcKey) && members !== undefined && members.get(podKey) === pod) continue;
+    // Not synced by this incarnation yet: its own Service key (queued when the informer listed it) will.
+    if (members === undefined) continue;
+    if (!state.dirty.has(svcKey) && members.get(podKey) === pod) continue;
     if (settings.batchPeriodMs > 0) {
       const last = state.lastSyncMs.get(svcKey);
       if (last !== undefined && now - last < settings.batchPeriodMs) {
@@ -422,8 +520,16 @@ export function newEndpointSliceController(options: EndpointSliceControllerOptio
   return defineController({
     name: options.name ?? ENDPOINTSLICE_CONTROLLER_NAME,
     for: 'Service',
-    owns: [SLICE_KIND],
     watches: [
+      {
+        kind: SLICE_KIND,
+        map: (slice) => {
+          const labels = slice.metadata.labels;
+          const service = labels?.[LABEL_SERVICE_NAME];
+          if (service === undefined || service === '' || labels?.[LABEL_MANAGED_BY] !== ENDPOINTSLICE_MANAGED_BY) return [];
+          return [{ namespace: slice.metadata.namespace ?? '', name: SLICE_KEY_PREFIX + service }];
+        },
+      },
       {
         kind: 'Pod',
         map: (pod) => [{ namespace: pod.metadata.namespace ?? '', name: POD_KEY_PREFIX + (pod.metadata.name ?? '') }],
@@ -431,11 +537,15 @@ export function newEndpointSliceController(options: EndpointSliceControllerOptio
       // Read for zones; declared so the workers wait for its cache. Node changes alone do not resync.
       { kind: 'Node', map: () => [] },
     ],
-    indexers: { Pod: POD_INDEXERS, [SLICE_KIND]: { [SLICE_SERVICE_INDEX]: indexSliceByService } },
+    indexers: { Pod: POD_INDEXERS, Service: { [SERVICE_SELECTOR_INDEX]: indexServiceBySelector }, [SLICE_KIND]: { [SLICE_SERVICE_INDEX]: indexSliceByService } },
     maxConcurrentReconciles: options.workers ?? CONCURRENT_SERVICE_ENDPOINT_SYNCS_DEFAULT,
+    // Upstream's service queue: per item 1 s doubling to 1000 s, and 10 qps with a burst of 100 overall.
+    rateLimiter: () =>
+      new MaxOfRateLimiter<string>(new ItemExponentialFailureRateLimiter<string>(DEFAULT_SYNC_BACKOFF_MS, MAX_SYNC_BACKOFF_MS), new BucketRateLimiter<string>(DEFAULT_BUCKET_QPS, DEFAULT_BUCKET_BURST)),
     reconcile: (req, ctx) => {
       const state = stateOf(ctx);
       if (req.name.startsWith(POD_KEY_PREFIX)) return syncPod(ctx, state, settings, req.namespace, req.name.slice(POD_KEY_PREFIX.length));
+      if (req.name.startsWith(SLICE_KEY_PREFIX)) return syncSliceChange(ctx, state, settings, req.namespace, req.name.slice(SLICE_KEY_PREFIX.length));
       return syncService(ctx, state, settings, req.namespace, req.name);
     },
   });

@@ -103,10 +103,11 @@ export function endpointPorts(service: ServiceView, pod: PodView): SlicePort[] {
 
 /**
  * Upstream `NewPortMapKey`: endpoints with the same ports (in any order) share slices; the key is
- * the canonical form of the sorted ports.
+ * the sorted list of the ports' fields.
  */
 export function portMapKey(ports: readonly DeepReadonly<Partial<SlicePort>>[]): string {
-  const keyed = ports.map((p) => canonicalJson(p as unknown as TraceValue));
+  if (ports.length === 0) return '';
+  const keyed = ports.map((p) => `${JSON.stringify(p.name ?? null)},${String(p.port)},${JSON.stringify(p.protocol ?? null)},${JSON.stringify(p.appProtocol ?? null)}`);
   keyed.sort();
   return keyed.join(';');
 }
@@ -151,7 +152,44 @@ export function endpointIdentity(ep: DeepReadonly<{ addresses?: readonly string[
   return `${addresses.join(',')}|${ep.hostname ?? ''}|${ep.targetRef?.namespace ?? ''}/${ep.targetRef?.name ?? ''}`;
 }
 
-/** The full canonical form of an endpoint, for equality beyond identity (upstream `EndpointsEqualBeyondHash`). */
-export function endpointCanonical(ep: unknown): string {
-  return canonicalJson(ep as TraceValue);
+const KNOWN_ENDPOINT_FIELDS: ReadonlySet<string> = new Set(['addresses', 'conditions', 'hostname', 'targetRef', 'nodeName', 'zone']);
+const KNOWN_CONDITIONS: ReadonlySet<string> = new Set(['ready', 'serving', 'terminating']);
+const KNOWN_TARGET_REF: ReadonlySet<string> = new Set(['kind', 'namespace', 'name', 'uid']);
+const signatures = new WeakMap<object, string>();
+
+function onlyKnown(obj: object | undefined, known: ReadonlySet<string>): boolean {
+  if (obj === undefined) return true;
+  for (const k of Object.keys(obj)) if (!known.has(k)) return false;
+  return true;
+}
+
+/**
+ * The full form of an endpoint, for equality beyond identity (upstream `EndpointsEqualBeyondHash`,
+ * which compares every field): two endpoints are equal iff their signatures are. The fields the
+ * controller writes are laid out directly; an endpoint with any other field (hints, say) falls back
+ * to its canonical JSON. Signatures are remembered per endpoint object.
+ */
+export function endpointSignature(ep: DeepReadonly<Partial<SliceEndpoint>> | DeepReadonly<Record<string, unknown>>): string {
+  // Endpoints are never changed once built (cached ones are frozen; the controller builds new ones).
+  const known = signatures.get(ep);
+  if (known !== undefined) return known;
+  const e = ep as DeepReadonly<Partial<SliceEndpoint>>;
+  let sig: string;
+  if (onlyKnown(e, KNOWN_ENDPOINT_FIELDS) && onlyKnown(e.conditions, KNOWN_CONDITIONS) && onlyKnown(e.targetRef, KNOWN_TARGET_REF)) {
+    const c = e.conditions;
+    const t = e.targetRef;
+    sig =
+      `${JSON.stringify(e.addresses ?? null)}|${String(c?.ready)}|${String(c?.serving)}|${String(c?.terminating)}|${c === undefined ? 0 : 1}|` +
+      `${JSON.stringify(e.hostname ?? null)}|${JSON.stringify(e.nodeName ?? null)}|${JSON.stringify(e.zone ?? null)}|` +
+      `${t === undefined ? 'null' : `${JSON.stringify(t.kind ?? null)},${JSON.stringify(t.namespace ?? null)},${JSON.stringify(t.name ?? null)},${JSON.stringify(t.uid ?? null)}`}`;
+  } else {
+    sig = `json:${canonicalJson(ep as unknown as TraceValue)}`;
+  }
+  signatures.set(ep, sig);
+  return sig;
+}
+
+/** Canonical JSON of any value (owner references and the like). */
+export function canonicalForm(value: unknown): string {
+  return canonicalJson(value as TraceValue);
 }

@@ -11,11 +11,13 @@ export type JobView = DeepReadonly<Job>;
 
 /** Upstream `batch.JobTrackingFinalizer`: a pod is not removed before the controller has counted it. */
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
-/** Upstream `batch.JobNameLabel` and its legacy form. */
+/** Upstream `batch.JobNameLabel`. */
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+/** Upstream `batch.LegacyJobNameLabel`. */
 export const LEGACY_JOB_NAME_LABEL = 'job-name';
-/** Upstream `batch.ControllerUidLabel` and its legacy form. */
+/** Upstream `batch.ControllerUidLabel`. */
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+/** Upstream `batch.LegacyControllerUidLabel`. */
 export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
 /** Upstream `batch.JobCompletionIndexAnnotation` (also the label, since `PodIndexLabel` is GA). */
 export const JOB_COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';

@@ -73,11 +73,16 @@ export const JOB_CONTROLLER_NAME = 'job-controller';
 export const JOB_CONTROLLER_MANAGED_BY = 'kubernetes.io/job-controller';
 /** Upstream `syncJobBatchPeriod`: syncs caused by pod or status changes are batched per second. */
 export const SYNC_JOB_BATCH_PERIOD_MS = 1_000;
-/** Upstream `DefaultJobApiBackOff` / `MaxJobApiBackOff`: the work queue's per-item back-off on errors. */
+/** Upstream `DefaultJobApiBackOff`: the work queue's first retry after a failed sync. */
 export const DEFAULT_JOB_API_BACKOFF_MS = 1_000;
+/** Upstream `MaxJobApiBackOff`: retries double up to this. */
 export const MAX_JOB_API_BACKOFF_MS = 60_000;
-/** Upstream `DefaultJobPodFailureBackOff` / `MaxJobPodFailureBackOff`: delay before replacing failed pods, doubling per consecutive failure. */
+/** Upstream `DefaultJobPodFailureBackOff`: the delay before replacing a failed pod, doubling per further consecutive failure. */
 export const DEFAULT_JOB_POD_FAILURE_BACKOFF_MS = 10_000;
+/**
+ * Upstream `MaxJobPodFailureBackOff`: the cap of the pod failure back-off, 10 minutes in the v1.35
+ * code (the Job documentation still says six minutes).
+ */
 export const MAX_JOB_POD_FAILURE_BACKOFF_MS = 10 * 60_000;
 /** Upstream `MaxUncountedPods`: at most this many uids in `uncountedTerminatedPods`. */
 export const MAX_UNCOUNTED_PODS = 500;

@@ -51,11 +51,13 @@ export interface HealthTiming {
 /** The conditions the controller sets to `Unknown` (upstream leaves `NetworkUnavailable` alone). */
 const UNKNOWN_ON_SILENCE: readonly string[] = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
 
-/** Upstream's reason and message for a condition whose kubelet went silent. */
+/** Upstream's reason for a condition whose kubelet went silent. */
 export const NODE_STATUS_UNKNOWN_REASON = 'NodeStatusUnknown';
+/** Upstream's message for a condition whose kubelet went silent. */
 export const NODE_STATUS_UNKNOWN_MESSAGE = 'Kubelet stopped posting node status.';
-/** Upstream's reason and message for a condition the kubelet never posted. */
+/** Upstream's reason for a condition the kubelet never posted. */
 export const NODE_STATUS_NEVER_UPDATED_REASON = 'NodeStatusNeverUpdated';
+/** Upstream's message for a condition the kubelet never posted. */
 export const NODE_STATUS_NEVER_UPDATED_MESSAGE = 'Kubelet never posted node status.';
 
 function before(a: number | undefined, b: number | undefined): boolean {

@@ -62,6 +62,7 @@ import {
 import { addOrUpdateLabelsOnNode, markPodsNotReady, removeTaintsOffNode, swapNodeControllerTaint } from './node-writes.js';
 import { ZoneTainter, computeZoneState, type TryOutcome, type ZoneState } from './zone-tainter.js';
 
+/** The pod index by `spec.nodeName` the controller declares (upstream `nodeNameKeyIndex`). */
 export { POD_NODE_NAME_INDEX };
 
 /** The controller's name in kube-controller-manager (`names.NodeLifecycleController`). */
@@ -204,9 +205,6 @@ export function newNodeLifecycleController(options: NodeLifecycleOptions = {}): 
     },
   });
 }
-
-/** The node lifecycle controller with the kube-controller-manager v1.35 defaults. */
-export const nodeLifecycleController: ControllerDefinition = newNodeLifecycleController();
 
 const MONITOR_REQUESTS: readonly ReconcileRequest[] = Object.freeze([Object.freeze({ namespace: '', name: MONITOR_KEY })]);
 const NO_REQUESTS: readonly ReconcileRequest[] = Object.freeze([]);
@@ -534,3 +532,6 @@ class Lifecycle {
     }
   }
 }
+
+/** The node lifecycle controller with the kube-controller-manager v1.35 defaults. */
+export const nodeLifecycleController: ControllerDefinition = newNodeLifecycleController();

@@ -32,7 +32,7 @@ import {
   type ReconcileRequest,
   type ReconcileResult,
 } from 'kubeprop';
-import { POD_NODE_NAME_INDEX, asKubeObject, asNode, asPod, taintListsEqual, type PodView, type TaintView, type TolerationView } from './node-objects.js';
+import { POD_NODE_NAME_INDEX, asKubeObject, asNode, asPod, podKey, taintListsEqual, type TaintView, type TolerationView } from './node-objects.js';
 import { POD_CONDITION_DISRUPTION_TARGET, updatePodCondition } from './pod-conditions.js';
 
 /** The controller's name in kube-controller-manager (`names.TaintEvictionController`). */
@@ -218,7 +218,7 @@ function handleNode(st: EvictionState, ctx: ReconcileContext, name: string): Rec
         if (!pods.ok) return retryReconcile(pods.error.message);
         for (const obj of pods.value) {
           const pod = asPod(obj);
-          processPodOnNode(st, ctx, podKeyOf(pod), name, pod.spec?.tolerations ?? [], taints);
+          processPodOnNode(st, ctx, podKey(pod), name, pod.spec?.tolerations ?? [], taints);
         }
       }
     }
@@ -249,10 +249,6 @@ function handlePod(st: EvictionState, ctx: ReconcileContext, namespace: string, 
   fireIfDue(st, ctx, key);
   const work = st.works.get(key);
   return work === undefined ? reconcileDone() : wakeFor(st, ctx, [key]);
-}
-
-function podKeyOf(pod: PodView): string {
-  return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
 }
 
 /** `requeueAfter` the earliest of these keys' deletions, or done when none is scheduled. */

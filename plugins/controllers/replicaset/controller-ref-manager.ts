@@ -60,9 +60,15 @@ export function goTimeString(rfc3339: string): string {
   return `${text.replace('T', ' ').replace(/Z$/, '')} +0000 UTC`;
 }
 
+/** The uid of an object's controller owner reference. */
+function controllerUid(obj: ClaimDependent): string | undefined {
+  return controllerRef(obj)?.uid;
+}
+
 /**
  * Claims `objects` for `owner`. `match` is the owner's selector test; `canAdoptCheck` is called at
- * most once, before the first adoption, and returns why adoption is not allowed (or `undefined`).
+ * most once, before the first adoption, and returns why adoption is not allowed (or `undefined`);
+ * `controllerUidOf` reads an object's controller owner uid (a caller may pass a memoized one).
  */
 export function claimObjects<T extends ClaimDependent>(
   ctx: ReconcileContext,
@@ -70,6 +76,7 @@ export function claimObjects<T extends ClaimDependent>(
   objects: readonly T[],
   match: (obj: T) => boolean,
   canAdoptCheck: () => string | undefined,
+  controllerUidOf: (obj: T) => string | undefined = controllerUid,
 ): ClaimResult<T> {
   const claimed: T[] = [];
   const errors: string[] = [];
@@ -77,9 +84,9 @@ export function claimObjects<T extends ClaimDependent>(
   const ownerDeleting = owner.metadata.deletionTimestamp !== undefined;
   let adoptVerdict: { readonly error: string | undefined } | undefined;
   for (const obj of objects) {
-    const ref = controllerRef(obj);
-    if (ref !== undefined) {
-      if (ref.uid !== ownerUid) continue;
+    const refUid = controllerUidOf(obj);
+    if (refUid !== undefined) {
+      if (refUid !== ownerUid) continue;
       if (match(obj)) {
         claimed.push(obj);
         continue;

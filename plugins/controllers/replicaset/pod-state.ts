@@ -3,7 +3,7 @@
  * Upstream `pkg/api/v1/pod/util.go` (`IsPodReady`, `IsPodAvailable`, `GetPodReadyCondition`) and
  * `pkg/controller/controller_utils.go` (`IsPodActive`, `IsPodTerminating`).
  */
-import { parseRfc3339, type DeepReadonly, type KubeObject, type Pod, type PodCondition } from 'kubeprop';
+import { controllerRef, parseRfc3339, type DeepReadonly, type KubeObject, type Pod, type PodCondition, type Selector } from 'kubeprop';
 
 /** A pod as the informer caches hand it out (deeply frozen; it always has metadata). */
 export type CachedPod = DeepReadonly<Pod & KubeObject>;
@@ -12,7 +12,10 @@ export type CachedPod = DeepReadonly<Pod & KubeObject>;
 export function podReadyCondition(pod: CachedPod): DeepReadonly<PodCondition> | undefined {
   const conditions = pod.status?.conditions;
   if (conditions === undefined) return undefined;
-  for (const c of conditions) if (c.type === 'Ready') return c;
+  for (let i = 0; i < conditions.length; i++) {
+    const c = conditions[i] as DeepReadonly<PodCondition>;
+    if (c.type === 'Ready') return c;
+  }
   return undefined;
 }
 
@@ -83,4 +86,96 @@ export function nextAvailabilityCheckMs(pods: readonly CachedPod[], minReadySeco
     if (wait > 0 && (next === undefined || wait < next)) next = wait;
   }
   return next;
+}
+
+/**
+ * Facts derived from one version of a pod, computed once: cached pods are frozen and shared, and a
+ * ReplicaSet's sync revisits every pod it owns although few changed since the last sync. Keyed by
+ * the object, so a new version of a pod is a new entry and the old one is collected with it.
+ */
+export interface PodMemo {
+  readonly active: boolean;
+  readonly terminating: boolean;
+  readonly ready: boolean;
+  readonly controllerUid: string | undefined;
+  /** The last selector matched against the pod, and the answer. */
+  selector: Selector | undefined;
+  selectorMatch: boolean;
+  /** The last template label set compared with the pod's labels, and the answer. */
+  templateLabels: object | undefined;
+  fullyLabeled: boolean;
+}
+
+const memos = new WeakMap<object, PodMemo>();
+
+/** The memoized facts of one pod version. */
+export function podMemo(pod: CachedPod): PodMemo {
+  let m = memos.get(pod);
+  if (m === undefined) {
+    const terminal = isPodTerminal(pod);
+    const deleting = pod.metadata.deletionTimestamp !== undefined;
+    m = {
+      active: !terminal && !deleting,
+      terminating: !terminal && deleting,
+      ready: podReadyCondition(pod)?.status === 'True',
+      controllerUid: controllerRef(pod)?.uid,
+      selector: undefined,
+      selectorMatch: false,
+      templateLabels: undefined,
+      fullyLabeled: false,
+    };
+    memos.set(pod, m);
+  }
+  return m;
+}
+
+/** `isPodActive`, memoized per pod version. */
+export function podIsActive(pod: CachedPod): boolean {
+  return podMemo(pod).active;
+}
+
+/** `isPodTerminating`, memoized per pod version. */
+export function podIsTerminating(pod: CachedPod): boolean {
+  return podMemo(pod).terminating;
+}
+
+/** `isPodReady`, memoized per pod version. */
+export function podIsReady(pod: CachedPod): boolean {
+  return podMemo(pod).ready;
+}
+
+/** The uid of the pod's controller owner, memoized per pod version. */
+export function podControllerUid(pod: CachedPod): string | undefined {
+  return podMemo(pod).controllerUid;
+}
+
+/** Whether `selector` matches the pod's labels, memoized for the last selector asked. */
+export function podMatches(pod: CachedPod, selector: Selector, memo?: PodMemo): boolean {
+  const m = memo ?? podMemo(pod);
+  if (m.selector !== selector) {
+    m.selector = selector;
+    m.selectorMatch = selector.matches(pod.metadata.labels);
+  }
+  return m.selectorMatch;
+}
+
+/**
+ * Whether the pod carries every label of `templateLabels` (upstream's "fully labeled" test),
+ * memoized for the last label set asked.
+ */
+export function podFullyLabeled(pod: CachedPod, templateLabels: Readonly<Record<string, string>>, memo?: PodMemo): boolean {
+  const m = memo ?? podMemo(pod);
+  if (m.templateLabels !== templateLabels) {
+    m.templateLabels = templateLabels;
+    const labels = pod.metadata.labels;
+    let all = true;
+    for (const k in templateLabels) {
+      if (labels?.[k] !== templateLabels[k]) {
+        all = false;
+        break;
+      }
+    }
+    m.fullyLabeled = all;
+  }
+  return m.fullyLabeled;
 }

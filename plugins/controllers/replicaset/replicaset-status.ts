@@ -13,7 +13,9 @@ import {
   type ReplicaSet,
   type TraceValue,
 } from 'kubeprop';
-import { isPodAvailable, isPodReady, type CachedPod } from './pod-state.js';
+import { isPodAvailable, podFullyLabeled, podMemo, type CachedPod } from './pod-state.js';
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** A ReplicaSet as the informer caches hand it out (deeply frozen; it always has metadata). */
 export type CachedReplicaSet = DeepReadonly<ReplicaSet & KubeObject>;
@@ -49,25 +51,17 @@ export function calculateReplicaSetStatus(
   manageError: string | undefined,
   nowMs: number,
 ): ReplicaSetStatus {
-  const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
-  const templateKeys = Object.keys(templateLabels);
+  const templateLabels = rs.spec?.template?.metadata?.labels ?? NO_LABELS;
   const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
   let fullyLabeled = 0;
   let ready = 0;
   let available = 0;
   for (const pod of activePods) {
-    const labels = pod.metadata?.labels ?? {};
-    let all = true;
-    for (const k of templateKeys) {
-      if (labels[k] !== templateLabels[k]) {
-        all = false;
-        break;
-      }
-    }
-    if (all) fullyLabeled++;
-    if (isPodReady(pod)) {
+    const memo = podMemo(pod);
+    if (podFullyLabeled(pod, templateLabels, memo)) fullyLabeled++;
+    if (memo.ready) {
       ready++;
-      if (isPodAvailable(pod, minReadySeconds, nowMs)) available++;
+      if (minReadySeconds <= 0 || isPodAvailable(pod, minReadySeconds, nowMs)) available++;
     }
   }
 

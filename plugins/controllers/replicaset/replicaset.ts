@@ -8,7 +8,6 @@
 import {
   controllerRef,
   defineController,
-  isControlledBy,
   isNotFound,
   newControllerRef,
   reconcileDone,
@@ -31,7 +30,7 @@ import { CONTROLLER_UID_INDEX, ORPHANS_BY_NAMESPACE_INDEX, OWNERSHIP_INDEXERS } 
 import { claimObjects, recheckOwner, type ClaimOwner } from './controller-ref-manager.js';
 import { ControllerExpectations, EXPECTATIONS_TIMEOUT_MS, type ExpectedPod } from './expectations.js';
 import { getPodsToDelete } from './pod-deletion-order.js';
-import { isPodActive, isPodTerminal, isPodTerminating, nextAvailabilityCheckMs, type CachedPod } from './pod-state.js';
+import { isPodActive, isPodTerminal, nextAvailabilityCheckMs, podControllerUid, podIsActive, podMatches, podMemo, type CachedPod } from './pod-state.js';
 import { calculateReplicaSetStatus, specReplicas, updateReplicaSetStatus, type CachedReplicaSet } from './replicaset-status.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './slow-start-batch.js';
 
@@ -189,23 +188,34 @@ function syncReplicaSet(sync: Sync, req: ReconcileRequest): ReconcileResult {
   }
   const selector = sel.selector;
 
-  const owned = listPods(ctx, CONTROLLER_UID_INDEX, rs.metadata.uid ?? '', ns);
+  const uid = rs.metadata.uid ?? '';
+  const owned = listPods(ctx, CONTROLLER_UID_INDEX, uid, ns);
   if (!owned.ok) return retryReconcile(owned.error.message);
   const orphans = listPods(ctx, ORPHANS_BY_NAMESPACE_INDEX, ns, ns);
   if (!orphans.ok) return retryReconcile(orphans.error.message);
-  const allRSPods: readonly CachedPod[] = orphans.value.length === 0 ? owned.value : [...owned.value, ...orphans.value];
 
+  // One pass over the pods the ReplicaSet controls: active ones are claimed below, terminating
+  // ones it still selects are counted apart.
+  const activeOwned: CachedPod[] = [];
+  const terminatingPods: CachedPod[] = [];
+  for (const pod of owned.value) {
+    const memo = podMemo(pod);
+    if (memo.active) activeOwned.push(pod);
+    else if (memo.terminating && podMatches(pod, selector, memo)) terminatingPods.push(pod);
+  }
   const owner = ownerOf(rs);
-  const claim = claimObjects(
-    ctx,
-    owner,
-    allRSPods.filter(isPodActive),
-    (pod) => selector.matches(pod.metadata.labels),
-    () => recheckOwner(ctx, owner),
-  );
-  if (claim.error !== undefined) return retryReconcile(claim.error);
-  const activePods: readonly CachedPod[] = claim.claimed;
-  const terminatingPods = allRSPods.filter((p) => isPodTerminating(p) && isControlledBy(p, rs) && selector.matches(p.metadata?.labels));
+  const canAdopt = () => recheckOwner(ctx, owner);
+  const match = (pod: CachedPod) => podMatches(pod, selector);
+  // The index says who controls these: no need to read their owner references again.
+  const claimedOwned = claimObjects(ctx, owner, activeOwned, match, canAdopt, () => uid);
+  let claimError = claimedOwned.error;
+  let activePods: readonly CachedPod[] = claimedOwned.claimed;
+  if (orphans.value.length > 0) {
+    const claimedOrphans = claimObjects(ctx, owner, orphans.value.filter(podIsActive), match, canAdopt, podControllerUid);
+    if (claimedOrphans.claimed.length > 0) activePods = [...activePods, ...claimedOrphans.claimed];
+    if (claimedOrphans.error !== undefined) claimError = claimError === undefined ? claimedOrphans.error : `${claimError}; ${claimedOrphans.error}`;
+  }
+  if (claimError !== undefined) return retryReconcile(claimError);
 
   let manageError: string | undefined;
   if (needsSync && rs.metadata?.deletionTimestamp === undefined) manageError = manageReplicas(sync, rs, activePods, nowMs);

@@ -63,12 +63,20 @@ function newImageLocality(handle: Handle): SchedulerPluginInstance {
   // Score runs once per node for the same (frozen) pod object, so its image names are computed
   // once per pod, not once per node.
   const imagesByPod = new WeakMap<DeepReadonly<Pod>, readonly string[]>();
+  // The pod of the nodes being scored now, looked up once rather than once per node.
+  let lastPod: DeepReadonly<Pod> | undefined;
+  let lastImages: readonly string[] = [];
   return {
     score(_state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): number {
-      let images = imagesByPod.get(pod);
-      if (images === undefined) {
-        images = podImages(pod);
-        imagesByPod.set(pod, images);
+      let images: readonly string[] | undefined = lastImages;
+      if (pod !== lastPod) {
+        images = imagesByPod.get(pod);
+        if (images === undefined) {
+          images = podImages(pod);
+          imagesByPod.set(pod, images);
+        }
+        lastPod = pod;
+        lastImages = images;
       }
       const totalNumNodes = handle.snapshot().list().length;
       const states = nodeInfo.imageStates;
