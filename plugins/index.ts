@@ -4,6 +4,15 @@
  * users add their own definitions next to these.
  */
 import { registerDefaultComponents, type ControllerDefinition, type SchedulerPluginDefinition } from 'kubeprop';
+import { daemonSetController } from './controllers/daemonset/daemonset.js';
+import { deploymentController } from './controllers/deployment/deployment.js';
+import { endpointSliceController } from './controllers/endpointslice/endpointslice.js';
+import { garbageCollectorController } from './controllers/garbage-collector/garbage-collector.js';
+import { jobController } from './controllers/job/job.js';
+import { nodeLifecycleController } from './controllers/node-lifecycle/node-lifecycle.js';
+import { taintEvictionController } from './controllers/node-lifecycle/taint-eviction.js';
+import { podGcController } from './controllers/pod-gc/pod-gc.js';
+import { replicaSetController } from './controllers/replicaset/replicaset.js';
 import { defaultBinderPlugin } from './scheduler/default-binder/default-binder.js';
 import { defaultPreemptionPlugin } from './scheduler/default-preemption/default-preemption.js';
 import { imageLocalityPlugin } from './scheduler/image-locality/image-locality.js';
@@ -55,7 +64,29 @@ export {
 };
 
 /** The built-in controllers kube-controller-manager runs, in kubeprop's model. */
-export const defaultControllers: readonly ControllerDefinition[] = Object.freeze([]);
+export const defaultControllers: readonly ControllerDefinition[] = Object.freeze([
+  replicaSetController,
+  deploymentController,
+  daemonSetController,
+  jobController,
+  endpointSliceController,
+  nodeLifecycleController,
+  taintEvictionController,
+  garbageCollectorController,
+  podGcController,
+]);
+
+export {
+  daemonSetController,
+  deploymentController,
+  endpointSliceController,
+  garbageCollectorController,
+  jobController,
+  nodeLifecycleController,
+  podGcController,
+  replicaSetController,
+  taintEvictionController,
+};
 
 // Makes these the defaults of `createSimulation` for anyone who imports this module.
 registerDefaultComponents({ schedulerPlugins: defaultSchedulerPlugins, controllers: defaultControllers });

@@ -189,6 +189,7 @@ const QUIET_KINDS: ReadonlySet<string> = new Set([
   'deliver',
   'schedule-attempt',
   'compact',
+  'reconcile',
 ]);
 
 /** An entry's own fields (everything but the header). */

@@ -733,6 +733,13 @@ export class Kubelet {
       case 'active':
         if (deleting) this.#beginTermination(rec, now, 'deletion');
         else if ((pod.spec?.readinessGates ?? []).length > 0 && !deepEqual(before.status?.conditions, pod.status?.conditions)) this.#writeStatus(rec, now);
+        else if (rec.lastSent !== undefined && !rec.statusDirty && !deepEqual(pod.status, rec.lastSent)) {
+          // Someone else changed the status (the node lifecycle controller marking the pod not
+          // ready while the node was unreachable, say). Upstream's status manager notices the
+          // difference in its periodic sync and writes the kubelet's view back.
+          rec.statusDirty = true;
+          this.#ensureResync();
+        }
         return;
       case 'terminating':
         return;

@@ -164,11 +164,12 @@ export class SchedulerCache implements NodeInfoLister {
   }
 
   /**
-   * Keeps the cached lists of nodes with (anti-)affinity pods in step with a node whose pods just
-   * changed: `before` is `affinityMembership(ni)` before the change. A node joining or leaving a
-   * list makes a new array (lists already handed out stay as they were), in node-list order.
+   * Bookkeeping after the pods of a listed node changed: journals the node, and keeps the cached
+   * lists of nodes with (anti-)affinity pods in step (`before` is `affinityMembership(ni)` before the
+   * change). A node joining or leaving a list makes a new array (lists already handed out stay as
+   * they were), in node-list order.
    */
-  private affinityMembershipChanged(ni: MutableNodeInfo, before: number): void {
+  private nodePodsChanged(ni: MutableNodeInfo, before: number): void {
     this.recordNodeChange(ni);
     const after = affinityMembership(ni);
     if (after === before) return;
@@ -264,7 +265,7 @@ export class SchedulerCache implements NodeInfoLister {
     if (ni) {
       const before = affinityMembership(ni);
       ni.addPod(pi);
-      this.affinityMembershipChanged(ni, before);
+      this.nodePodsChanged(ni, before);
     } else {
       let m = this.orphanPods.get(nodeName);
       if (!m) this.orphanPods.set(nodeName, (m = new Map()));
@@ -277,7 +278,7 @@ export class SchedulerCache implements NodeInfoLister {
     if (ni) {
       const before = affinityMembership(ni);
       ni.removePod(pod);
-      this.affinityMembershipChanged(ni, before);
+      this.nodePodsChanged(ni, before);
     } else {
       this.orphanPods.get(nodeName)?.delete(pod.metadata?.uid ?? '');
     }
@@ -332,7 +333,7 @@ export class SchedulerCache implements NodeInfoLister {
       const before = affinityMembership(same);
       same.removePod(st!.podInfo.pod);
       same.addPod(pi);
-      this.affinityMembershipChanged(same, before);
+      this.nodePodsChanged(same, before);
     } else {
       // The informer confirms an assumed pod, possibly on another node than assumed.
       if (st) this.detach(st.nodeName, st.podInfo.pod);

@@ -14,6 +14,7 @@ import {
   unwrap,
   type ControllerDefinition,
   type DeepReadonly,
+  type DelayRange,
   type KubeObject,
   type Node,
   type Pod,
@@ -28,10 +29,21 @@ export interface Harness {
   readonly manager: ControllerManager;
 }
 
-/** Starts a harness; nothing runs until the spec advances the simulation. */
-export function startHarness(seed: number, controllers: readonly ControllerDefinition[]): Harness {
+/**
+ * Starts a harness; nothing runs until the spec advances the simulation. `informerLatencyMs` slows
+ * the manager's caches down (stale reads).
+ */
+export function startHarness(seed: number, controllers: readonly ControllerDefinition[], opts: { readonly informerLatencyMs?: DelayRange } = {}): Harness {
   const c = newTestCluster(seed, { traceLimit: 0 });
-  const manager = new ControllerManager({ sim: c.sim, network: c.network, name: 'kube-controller-manager-0', client: c.raw, controllers, leaderElection: false });
+  const manager = new ControllerManager({
+    sim: c.sim,
+    network: c.network,
+    name: 'kube-controller-manager-0',
+    client: c.raw,
+    controllers,
+    leaderElection: false,
+    ...(opts.informerLatencyMs !== undefined ? { informerLatencyMs: opts.informerLatencyMs } : {}),
+  });
   manager.start();
   return { c, manager };
 }

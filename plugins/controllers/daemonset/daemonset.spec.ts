@@ -348,6 +348,25 @@ describe('DaemonSet controller', () => {
       assert.deepEqual(podsOf(h, 'agent').map((p) => p.metadata?.name), [first?.metadata?.name]);
     });
 
+    it('never runs two pods on a node, even with a slow cache and a restart (expectations)', () => {
+      const h = startHarness(8, [daemonSetController], { informerLatencyMs: { minMs: 200, maxMs: 900 } });
+      for (let i = 0; i < 6; i++) create(h, node(`n${i}`));
+      create(h, daemonSet('agent', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 2 } } }));
+      let worst = 0;
+      for (let step = 0; step < 40; step++) {
+        h.c.sim.runFor(300);
+        const perNode = new Map<string, number>();
+        for (const p of podsOf(h, 'agent')) if (p.metadata?.deletionTimestamp === undefined) perNode.set(targetNodeOf(p) ?? '?', (perNode.get(targetNodeOf(p) ?? '?') ?? 0) + 1);
+        worst = Math.max(worst, ...perNode.values());
+        settle(h);
+        if (step === 10) patch(h, 'DaemonSet', NS, 'agent', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'agent:2' }] } } } });
+        if (step === 14) h.manager.restart();
+      }
+      assert.equal(worst, 1);
+      assert.deepEqual(nodesWithPods(h, 'agent'), ['n0', 'n1', 'n2', 'n3', 'n4', 'n5']);
+      assert.ok(podsOf(h, 'agent').every((p) => p.spec?.containers?.[0]?.image === 'agent:2'));
+    });
+
     it('is deterministic: same seed, same pods and trace digest', () => {
       const run = (seed: number) => {
         const h = startHarness(seed, [daemonSetController]);

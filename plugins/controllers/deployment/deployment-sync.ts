@@ -9,10 +9,9 @@
  * Writes follow upstream's: a ReplicaSet is updated from the copy the sync holds (its
  * resourceVersion makes a stale copy fail with a conflict), and every status write of the
  * Deployment sends the working copy with the resourceVersion it was read with, so a second status
- * write in one sync conflicts, as it does upstream, and the sync is retried. Upstream writes the
- * revision annotation in the same status update; the status subresource here keeps metadata, so
- * the annotation goes first as a merge patch under the same resourceVersion precondition, and the
- * status follows it as one logical write.
+ * write in one sync conflicts, as it does upstream, and the sync is retried. Upstream's status
+ * update also carries the revision annotation; where the status subresource keeps only the status,
+ * the annotation follows in a merge patch of the object just written (see `writeStatus`).
  */
 import {
   canonicalJson,
@@ -242,7 +241,8 @@ export class DeploymentSync {
       const minReady = d.spec?.minReadySeconds ?? 0;
       const minReadyNeedsUpdate = (existing.spec?.minReadySeconds ?? 0) !== minReady;
       if (annotationsUpdated || minReadyNeedsUpdate) {
-        const spec = { ...existing.spec, minReadySeconds: minReady };
+        const spec: Record<string, unknown> = { ...existing.spec, minReadySeconds: minReady };
+        if (minReady === 0) delete spec['minReadySeconds'];
         const res = this.ctx.client.update<ReplicaSet & KubeObject>({ ...existing, metadata: { ...existing.metadata, annotations }, spec });
         return res.ok ? ok(res.value) : fail(res.error.message);
       }
@@ -276,9 +276,10 @@ export class DeploymentSync {
     const newSelector = { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } };
     const rsName = `${this.name}-${hash}`;
     const annotations: Record<string, string> = {};
-    const draftSpec = { replicas: 0, minReadySeconds: d.spec?.minReadySeconds ?? 0, selector: newSelector, template: newTemplate };
     const replicas = newRSNewReplicas(d, [...oldRSs, undefined], 0);
-    draftSpec.replicas = replicas;
+    const minReadySeconds = d.spec?.minReadySeconds ?? 0;
+    // Field order and zero values as the API serializes a ReplicaSetSpec (minReadySeconds omitempty).
+    const draftSpec = minReadySeconds > 0 ? { replicas, minReadySeconds, selector: newSelector, template: newTemplate } : { replicas, selector: newSelector, template: newTemplate };
     setNewReplicaSetAnnotations(d, annotations, rsName, newRevision, false, log);
     const body = {
       apiVersion: 'apps/v1',

@@ -62,9 +62,16 @@ export interface DeploymentControllerOptions {
   readonly reconcileDurationMs?: DelayRange;
 }
 
-/** Maps a ReplicaSet event to the orphan-claim request when it has no controller owner. */
+/**
+ * Maps a ReplicaSet event to the orphan-claim request when it has no controller owner and its spec
+ * has not been observed yet (a new ReplicaSet, or one whose spec just changed). Status-only updates
+ * of bare ReplicaSets are not mapped; a matching Deployment adopts such a ReplicaSet at its next
+ * sync.
+ */
 export function orphanReplicaSetRequests(rs: DeepReadonly<KubeObject>): readonly ReconcileRequest[] {
   if (controllerRef(rs) !== undefined || rs.metadata.deletionTimestamp !== undefined) return [];
+  const observed = (rs as CachedReplicaSet).status?.observedGeneration ?? 0;
+  if (observed >= (rs.metadata.generation ?? 0) && observed > 0) return [];
   return [{ namespace: rs.metadata.namespace ?? '', name: `${ORPHAN_REPLICASET_REQUEST_PREFIX}${rs.metadata.name ?? ''}` }];
 }
 

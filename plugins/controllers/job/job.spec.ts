@@ -321,10 +321,10 @@ describe('Job controller', () => {
     });
 
     it('counts exactly once across a controller-manager restart, with a slow informer', () => {
-      const h = startHarness(12, [jobController]);
+      const h = startHarness(12, [jobController], { informerLatencyMs: { minMs: 200, maxMs: 900 } });
       create(h, job('exact', { completions: 6, parallelism: 3 }));
       let maxActive = 0;
-      for (let step = 0; step < 60 && !conditions(h, 'exact').includes('Complete=True:CompletionsReached'); step++) {
+      for (let step = 0; step < 100 && !conditions(h, 'exact').includes('Complete=True:CompletionsReached'); step++) {
         h.c.sim.runFor(400);
         maxActive = Math.max(maxActive, activePods(h, 'exact').length);
         const [p] = activePods(h, 'exact');

@@ -69,11 +69,15 @@ export interface ReplicaSetControllerOptions {
 
 /**
  * Maps a pod event to the orphan-claim request when the pod has no controller owner (owned pods
- * reach their owner through `owns`). Pods being deleted or finished are never adopted.
+ * reach their owner through `owns`) and is not yet bound to a node: a new pod, the case that needs
+ * an adoption at once. Bound orphans are not mapped, so that the status updates of bare pods (most
+ * pods of most clusters) cost the controller nothing; a matching ReplicaSet adopts them at its next
+ * sync. Pods being deleted or finished are never adopted.
  */
 export function orphanPodRequests(pod: DeepReadonly<KubeObject>): readonly ReconcileRequest[] {
   if (controllerRef(pod) !== undefined || pod.metadata.deletionTimestamp !== undefined) return [];
-  if (isPodTerminal(pod as CachedPod)) return [];
+  const p = pod as CachedPod;
+  if ((p.spec?.nodeName ?? '') !== '' || isPodTerminal(p)) return [];
   return [{ namespace: pod.metadata.namespace ?? '', name: `${ORPHAN_POD_REQUEST_PREFIX}${pod.metadata.name ?? ''}` }];
 }
 
