@@ -501,16 +501,16 @@ export class Kubelet {
     const listed = new Set<string>();
     for (const pod of adds) listed.add(pod.metadata?.uid ?? '');
     for (const rec of [...this.#pods.values()]) if (!listed.has(rec.uid)) this.#forget(rec);
-    adds.sort((a, b) => {
-      const ta = timestampMs(a.metadata?.creationTimestamp);
-      const tb = timestampMs(b.metadata?.creationTimestamp);
-      if (ta !== tb) return ta - tb;
-      const ka = `${a.metadata?.namespace ?? ''}/${a.metadata?.name ?? ''}`;
-      const kb = `${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`;
-      return ka < kb ? -1 : ka > kb ? 1 : 0;
-    });
+    // Sort keys are computed once per pod, not once per comparison: parsing timestamps inside the
+    // comparator dominated a kubelet's start with many pods.
+    const ordered = adds.map((pod) => ({
+      pod,
+      ms: timestampMs(pod.metadata?.creationTimestamp),
+      key: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`,
+    }));
+    ordered.sort((a, b) => (a.ms !== b.ms ? a.ms - b.ms : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const now = inc.actor.nowMs();
-    for (const pod of adds) {
+    for (const { pod } of ordered) {
       const rec = this.#pods.get(pod.metadata?.uid ?? '');
       if (rec === undefined) {
         this.#onPodAdd(pod);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { unwrap, type Deployment, type KubeObject } from 'kubeprop';
+import { forbidden, unwrap, type Deployment, type KubeObject } from 'kubeprop';
 import { replicaSetController } from '../replicaset/replicaset.js';
 import {
   deploymentObject,
@@ -507,6 +507,117 @@ describe('Deployment controller', () => {
       assert.deepEqual(orphanReplicaSetRequests(orphan), [{ namespace: 'ns', name: `${ORPHAN_REPLICASET_REQUEST_PREFIX}r` }]);
       const owned = { ...orphan, metadata: { ...orphan.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: 'u', controller: true }] } };
       assert.deepEqual(orphanReplicaSetRequests(owned), []);
+      // A bare ReplicaSet's status updates (its spec observed) are not mapped.
+      const observed = { ...orphan, metadata: { ...orphan.metadata, generation: 2 }, status: { replicas: 1, observedGeneration: 2 } };
+      assert.deepEqual(orphanReplicaSetRequests(observed), []);
+      assert.equal(orphanReplicaSetRequests({ ...observed, metadata: { ...observed.metadata, generation: 3 } }).length, 1);
+    });
+  });
+
+  describe('failures', () => {
+    it('a hash collision bumps collisionCount and the next name is tried', () => {
+      const cl = start(13);
+      const obj = deploymentObject('web', { replicas: 2 });
+      const template = (obj.spec as { template: unknown }).template;
+      const taken = `web-${computePodTemplateHash(template, undefined)}`;
+      // Someone else's ReplicaSet already has the name (labels the Deployment does not select).
+      unwrap(
+        cl.c.client.create({
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          metadata: { name: taken, namespace: 'default', labels: { app: 'squatter' } },
+          spec: { replicas: 0, selector: { matchLabels: { app: 'squatter' } }, template: { metadata: { labels: { app: 'squatter' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+          status: { replicas: 0 },
+        }),
+      );
+      cl.c.sim.runFor(500);
+      unwrap(cl.c.client.create(obj));
+      runWithKubelet(cl, 5_000);
+      const d = deployment(cl);
+      assert.equal(d.status?.collisionCount, 1);
+      const mine = storedReplicaSets(cl.c).filter((rs) => rs.metadata.ownerReferences?.[0]?.uid === d.metadata.uid);
+      assert.equal(mine.length, 1);
+      assert.equal(mine[0]?.metadata.name, `web-${computePodTemplateHash(template, 1)}`);
+      assert.equal(live(storedPods(cl.c)).length, 2);
+      noErrors(cl);
+    });
+
+    it('a ReplicaSet that cannot be created: Progressing False/ReplicaSetCreateError', () => {
+      const cl = start(14);
+      cl.c.raw.interceptor = (verb, t) => (verb === 'create' && t.kind === 'ReplicaSet' ? forbidden({ group: 'apps', resource: 'replicasets' }, t.name ?? '', 'exceeded quota') : undefined);
+      unwrap(cl.c.client.create(deploymentObject('web', { replicas: 2 })));
+      cl.c.sim.runFor(2_000);
+      const cond = condition(deployment(cl), 'Progressing');
+      assert.equal(cond?.status, 'False');
+      assert.equal(cond?.reason, 'ReplicaSetCreateError');
+      assert.match(cond?.message ?? '', /^Failed to create new replica set "web-[a-z0-9]+": replicasets.apps "web-[a-z0-9]+" is forbidden: exceeded quota$/);
+      // The quota is lifted: the rollout proceeds.
+      cl.c.raw.interceptor = undefined;
+      runWithKubelet(cl, 10_000);
+      assert.equal(condition(deployment(cl), 'Progressing')?.reason, 'NewReplicaSetAvailable');
+    });
+
+    it("surfaces the new ReplicaSet's ReplicaFailure condition", () => {
+      const cl = start(15);
+      cl.c.raw.interceptor = (verb, t) => (verb === 'create' && t.kind === 'Pod' ? forbidden({ group: '', resource: 'pods' }, t.name ?? '', 'exceeded quota: pods') : undefined);
+      unwrap(cl.c.client.create(deploymentObject('web', { replicas: 2 })));
+      cl.c.sim.runFor(3_000);
+      const failure = condition(deployment(cl), 'ReplicaFailure');
+      assert.equal(failure?.status, 'True');
+      assert.equal(failure?.reason, 'FailedCreate');
+      assert.match(failure?.message ?? '', /is forbidden: exceeded quota: pods/);
+      cl.c.raw.interceptor = undefined;
+      runWithKubelet(cl, 20_000);
+      assert.equal(condition(deployment(cl), 'ReplicaFailure'), undefined);
+    });
+
+    it(`gives up after ${DEPLOYMENT_MAX_RETRIES} failed syncs until the next event`, () => {
+      const cl = start(16);
+      cl.c.raw.interceptor = (verb, t) => (verb === 'create' && t.kind === 'ReplicaSet' ? forbidden({ group: 'apps', resource: 'replicasets' }, t.name ?? '', 'exceeded quota') : undefined);
+      unwrap(cl.c.client.create(deploymentObject('web', { replicas: 1 })));
+      cl.c.sim.runFor(600_000);
+      const terminal = cl.manager.reports.filter((r) => r.kind === 'terminal' && r.controller === DEPLOYMENT_CONTROLLER_NAME);
+      assert.equal(terminal.length, 1);
+      const counts = cl.manager.counts(DEPLOYMENT_CONTROLLER_NAME);
+      assert.equal(counts.terminal, 1);
+      // A new event (here: a spec change) brings it back.
+      cl.c.raw.interceptor = undefined;
+      patchDeployment(cl, 'web', { spec: { replicas: 2 } });
+      runWithKubelet(cl, 5_000);
+      assert.equal(live(storedPods(cl.c)).length, 2);
+    });
+
+    it('a Deployment selecting everything is reported, not rolled out', () => {
+      const cl = start(17);
+      const obj = deploymentObject('web');
+      unwrap(cl.c.client.create({ ...obj, spec: { ...(obj.spec as object), selector: {} } }));
+      cl.c.sim.runFor(1_000);
+      assert.equal(storedReplicaSets(cl.c).length, 0);
+      assert.ok(traceOf(cl.c, 'event').some((e) => e['reason'] === 'SelectingAll' && e['message'] === 'This deployment is selecting all pods. A non-empty selector is required.'));
+      assert.equal(deployment(cl).status?.observedGeneration, 1);
+    });
+  });
+
+  describe('minReadySeconds', () => {
+    it('a rollout waits for new pods to be available, not just ready', () => {
+      const cl = start(18);
+      unwrap(cl.c.client.create(deploymentObject('web', { replicas: 2, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 5 })));
+      runWithKubelet(cl, 10_000);
+      assert.equal(deployment(cl).status?.availableReplicas, 2);
+      const rs0 = storedReplicaSets(cl.c)[0] as StoredReplicaSet;
+      assert.equal(rs0.spec?.minReadySeconds, 5);
+      setImage(cl, 'web', 'nginx:1.28');
+      const startMs = cl.c.sim.nowMs;
+      let doneMs: number | undefined;
+      runWithKubelet(cl, 30_000, {
+        check: () => {
+          if (doneMs === undefined && condition(deployment(cl), 'Progressing')?.reason === 'NewReplicaSetAvailable' && deployment(cl).metadata.annotations?.[REVISION_ANNOTATION] === '2') doneMs = cl.c.sim.nowMs;
+        },
+      });
+      assert.ok(doneMs !== undefined);
+      // Two surge steps, each waiting more than 5 s for the new pod to become available.
+      assert.ok(doneMs - startMs > 10_000, `done after ${doneMs - startMs} ms`);
+      assert.ok(doneMs - startMs < 16_000, `done after ${doneMs - startMs} ms`);
     });
   });
 

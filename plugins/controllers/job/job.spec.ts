@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DeepReadonly, Job, KubeObject, Pod } from 'kubeprop';
+import { formatRfc3339, type DeepReadonly, type Job, type KubeObject, type Pod } from 'kubeprop';
 import { create, finishPod, get, list, loadFixture, patch, remove, setPodRunning, startHarness, type Harness } from '../controller-spec-kit.js';
 import { jobController, JOB_REASONS } from './job.js';
 import {
@@ -91,7 +91,7 @@ describe('Job controller', () => {
     }
 
     it('the back-off record counts failures since the last success', () => {
-      const at = (ms: number, phase: string) => view({ status: { phase, conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date(1_767_225_600_000 + ms).toISOString().replace('.000', '') }] } });
+      const at = (ms: number, phase: string) => view({ status: { phase, conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: formatRfc3339(ms) }] } });
       const r1 = nextBackoffRecord(NO_FAILURES, [], [at(1_000, 'Failed'), at(3_000, 'Failed')]);
       assert.deepEqual(r1, { failuresAfterLastSuccess: 2, lastFailureMs: 3_000 });
       assert.deepEqual(nextBackoffRecord(r1, [at(4_000, 'Succeeded')], []), NO_FAILURES);

@@ -318,6 +318,8 @@ describe('ReplicaSet controller', () => {
       assert.deepEqual(orphanPodRequests(owned), []);
       const deleting = { ...orphan, metadata: { ...orphan.metadata, deletionTimestamp: formatRfc3339(0) } };
       assert.deepEqual(orphanPodRequests(deleting), []);
+      // Bound orphans (bare pods, whose status updates are frequent) wait for the next sync.
+      assert.deepEqual(orphanPodRequests({ ...orphan, spec: { nodeName: 'n1' } }), []);
       assert.deepEqual(indexOrphansByNamespace(orphan), ['ns']);
       assert.deepEqual(indexOrphansByNamespace(owned), []);
       assert.equal(CONTROLLER_UID_INDEX, 'controllerUid');
