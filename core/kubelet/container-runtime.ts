@@ -76,6 +76,9 @@ function repositoryOf(normalized: string): string {
   return colon >= 0 ? normalized.slice(0, colon) : normalized;
 }
 
+/** Two lower-case hex digits for every byte value. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /**
  * 64 lower-case hex digits derived from `text` alone (FNV-1a seeded rounds of a 32-bit mixer).
  * Not cryptographic; it only has to be deterministic, well spread and cheap, for IDs and digests.
@@ -96,13 +99,11 @@ export function hex64(text: string): string {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     z = (z ^ (z >>> 16)) >>> 0;
     // Byte by byte from a table: number-to-text conversion and padding cost more than the mixing.
-    out += HEX_BYTE[z >>> 24] + HEX_BYTE[(z >>> 16) & 0xff] + HEX_BYTE[(z >>> 8) & 0xff] + HEX_BYTE[z & 0xff];
+    out += (HEX_BYTE[z >>> 24] as string) + (HEX_BYTE[(z >>> 16) & 0xff] as string) + (HEX_BYTE[(z >>> 8) & 0xff] as string) + (HEX_BYTE[z & 0xff] as string);
   }
   return out;
 }
 
-/** Two lower-case hex digits for every byte value. */
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /** The `sha256:` digest the model assigns to an image, a function of its normalized name. */
 export function imageDigest(normalized: string): string {

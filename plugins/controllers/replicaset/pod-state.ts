@@ -35,11 +35,6 @@ export function isPodActive(pod: CachedPod): boolean {
   return !isPodTerminal(pod) && pod.metadata?.deletionTimestamp === undefined;
 }
 
-/** Upstream `IsPodTerminating`: being deleted but not yet terminal. */
-export function isPodTerminating(pod: CachedPod): boolean {
-  return !isPodTerminal(pod) && pod.metadata?.deletionTimestamp !== undefined;
-}
-
 /** Parsed timestamps, by text: timestamps have whole seconds, so few distinct texts recur. */
 const parsed = new Map<string, number | undefined>();
 const PARSED_MAX = 4096;
@@ -94,7 +89,9 @@ export function nextAvailabilityCheckMs(pods: readonly CachedPod[], minReadySeco
  * the object, so a new version of a pod is a new entry and the old one is collected with it.
  */
 export interface PodMemo {
+  /** Upstream `IsPodActive`: not terminal and not being deleted. */
   readonly active: boolean;
+  /** Upstream `IsPodTerminating`: being deleted but not yet terminal. */
   readonly terminating: boolean;
   readonly ready: boolean;
   readonly controllerUid: string | undefined;
@@ -132,11 +129,6 @@ export function podMemo(pod: CachedPod): PodMemo {
 /** `isPodActive`, memoized per pod version. */
 export function podIsActive(pod: CachedPod): boolean {
   return podMemo(pod).active;
-}
-
-/** `isPodTerminating`, memoized per pod version. */
-export function podIsTerminating(pod: CachedPod): boolean {
-  return podMemo(pod).terminating;
 }
 
 /** `isPodReady`, memoized per pod version. */
