@@ -1029,6 +1029,9 @@ export class Store {
       next = copyExcept(existing, 'status');
       if (input.status !== undefined) next.status = input.status;
       meta = copyExcept(oldMeta, undefined);
+      // Upstream's Deployment status strategy resets only spec and labels, so a status PUT also
+      // carries annotations (the controller writes the revision annotation with the status).
+      if (mode === 'status' && info.group === 'apps' && info.kind === 'Deployment' && isObj(inMeta.annotations)) meta.annotations = inMeta.annotations;
     } else {
       if (mode === 'replace') {
         next = copyExcept(input, undefined);

@@ -209,6 +209,11 @@ export function runWithKubelet(
   }
 }
 
+/** The plugin errors (reconciles that threw) the manager reported, by message; none expected. */
+export function pluginErrors(cluster: ControllerCluster): string[] {
+  return cluster.manager.reports.flatMap((r) => (r.kind === 'plugin-error' ? [r.error.message] : []));
+}
+
 /** The trace entries of `kind`, as objects. */
 export function traceOf(c: TestCluster<RuntimePayload>, kind: string): Record<string, unknown>[] {
   return c.sim.trace.entries().filter((e) => e.kind === kind) as unknown as Record<string, unknown>[];

@@ -3,6 +3,7 @@ import { forbidden, unwrap, type Deployment, type KubeObject } from 'kubeprop';
 import { replicaSetController } from '../replicaset/replicaset.js';
 import {
   deploymentObject,
+  pluginErrors,
   podIsReady,
   readyAll,
   runWithKubelet,
@@ -83,11 +84,7 @@ function imageOf(pod: StoredPod): string {
 }
 
 function noErrors(cl: ControllerCluster): void {
-  const errors = cl.manager.reports.filter((r) => r.kind === 'plugin-error');
-  assert.deepEqual(
-    errors.map((e) => (e.kind === 'plugin-error' ? e.error.message : '')),
-    [],
-  );
+  assert.deepEqual(pluginErrors(cl), []);
 }
 
 const asDeployment = (spec: Record<string, unknown>, status: Record<string, unknown> = {}) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec, status }) as unknown as CachedDeployment;
@@ -491,7 +488,16 @@ describe('Deployment controller', () => {
       );
       runWithKubelet(cl, 2_000);
       unwrap(cl.c.client.create(d));
-      runWithKubelet(cl, 3_000);
+      const reasons: string[] = [];
+      runWithKubelet(cl, 3_000, {
+        check: () => {
+          const dep = stored<Deployment & KubeObject>(cl.c, 'apps/v1', 'Deployment', 'web');
+          const r = dep === undefined ? undefined : condition(dep, 'Progressing')?.reason;
+          if (r !== undefined && reasons[reasons.length - 1] !== r) reasons.push(r);
+        },
+      });
+      assert.deepEqual(reasons, ['FoundNewReplicaSet', 'NewReplicaSetAvailable']);
+      assert.equal(condition(deployment(cl), 'Progressing')?.message, 'ReplicaSet "web-legacy" has successfully progressed.');
       const rss = storedReplicaSets(cl.c);
       assert.equal(rss.length, 1);
       const rs = rss[0] as StoredReplicaSet;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { forbidden, formatRfc3339, unwrap, type KubeObject, type Pod, type ReplicaSet } from 'kubeprop';
 import {
   markReady,
+  pluginErrors,
   readyAll,
   replicaSetObject,
   runWithKubelet,
@@ -129,6 +130,7 @@ describe('ReplicaSet controller', () => {
       assert.equal(starts[0]?.['batches'], '1,2,4,3');
       assert.deepEqual(owner.status, { replicas: 10, fullyLabeledReplicas: 10, terminatingReplicas: 0, observedGeneration: 1 });
       assert.equal(traceOf(cl.c, 'event').filter((e) => e['reason'] === 'SuccessfulCreate').length, 10);
+      assert.deepEqual(pluginErrors(cl), []);
     });
 
     it('reports ready and available pods', () => {
@@ -180,6 +182,7 @@ describe('ReplicaSet controller', () => {
       const healed = rs(cl, 'web');
       assert.equal(ownedPods(cl, healed).length, 5);
       assert.equal(healed.status?.conditions, undefined);
+      assert.deepEqual(pluginErrors(cl), []);
     });
   });
 
@@ -235,6 +238,7 @@ describe('ReplicaSet controller', () => {
       assert.deepEqual(left.map((p) => p.metadata.name).sort(), [...readyNames].sort());
       assert.deepEqual(rs(cl, 'web').status, { replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 3, availableReplicas: 3, terminatingReplicas: 0, observedGeneration: 2 });
       assert.equal(traceOf(cl.c, 'event').filter((e) => e['reason'] === 'SuccessfulDelete').length, 2);
+      assert.deepEqual(pluginErrors(cl), []);
     });
 
     it('counts terminating pods apart and replaces them at once', () => {
@@ -271,6 +275,7 @@ describe('ReplicaSet controller', () => {
       const other = stored<Pod & KubeObject>(cl.c, 'v1', 'Pod', 'other');
       assert.equal(other?.metadata.ownerReferences, undefined);
       assert.equal(traceOf(cl.c, 'adopt').length, 1);
+      assert.deepEqual(pluginErrors(cl), []);
     });
 
     it('adopts an orphan that appears later, then deletes the surplus', () => {
@@ -297,6 +302,8 @@ describe('ReplicaSet controller', () => {
       assert.equal(released?.metadata.ownerReferences, undefined, 'released: no owner reference left');
       assert.equal(ownedPods(cl, rs(cl, 'web')).length, 2);
       assert.equal(storedPods(cl.c).length, 3);
+      assert.equal(traceOf(cl.c, 'release').length, 1);
+      assert.deepEqual(pluginErrors(cl), []);
     });
 
     it('a ReplicaSet being deleted neither adopts nor releases', () => {
