@@ -7,7 +7,7 @@ import { relative, sep } from 'node:path';
 
 const SPECS = ['{core,plugins,properties,docs,test}/**/*.spec.ts', '{core,plugins,properties,docs,test}/**/*.property.ts'];
 // Line coverage floors per top-level folder, checked on the c8 json summary.
-const THRESHOLDS = { core: 85, plugins: 80, properties: 70 };
+const THRESHOLDS = { core: 90, plugins: 90, properties: 85 };
 
 function run(cmd, args) {
   const res = spawnSync(cmd, args, { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 28 });
