@@ -143,8 +143,13 @@ export class Indexer<T extends object = KubeObject> {
       }
     }
     for (const index of this.#indexes) {
-      if (old !== undefined) for (const v of this.#values(index, old)) removeFrom(index.values, v, key);
-      for (const v of this.#values(index, obj)) addTo(index.values, v, key);
+      const before = old === undefined ? NONE : this.#values(index, old);
+      const after = this.#values(index, obj);
+      // Most updates keep their index values (a pod's node, its owner): nothing to move then.
+      // Reads sort what they find, so the order inside an index entry never shows.
+      if (sameValues(before, after)) continue;
+      for (const v of before) removeFrom(index.values, v, key);
+      for (const v of after) addTo(index.values, v, key);
     }
     return old;
   }
@@ -200,6 +205,12 @@ function addTo(map: Map<string, Set<string>>, value: string, key: string): void 
     map.set(value, set);
   }
   set.add(key);
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function removeFrom(map: Map<string, Set<string>>, value: string, key: string): void {

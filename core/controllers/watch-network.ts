@@ -61,8 +61,8 @@ interface Stream extends WatchRegistration {
   readonly subscriber: WatchSubscriber;
   /** Registration order: streams of a kind are polled in it. */
   readonly seq: number;
-  /** Whether the watcher signals news (then it is polled only after a signal). */
-  readonly signals: boolean;
+  /** Whether the watcher signals news (then it is polled only after a signal); set at registration. */
+  signals: boolean;
 }
 
 /** The streams of one kind. */
@@ -136,15 +136,12 @@ export class WatchNetwork {
       this.#byKind.set(kindKey, streams);
     }
     const kind = streams;
-    // The listener needs the stream, and the stream whether the watcher accepted the listener.
-    const holder: { stream?: Stream } = {};
-    const signals = watcher.notifyPending?.(() => kind.signalled.add(holder.stream as Stream)) ?? false;
-    const stream: Stream = { kindKey, watcher, subscriber, seq: ++this.#streamSeq, signals };
-    holder.stream = stream;
+    const stream: Stream = { kindKey, watcher, subscriber, seq: ++this.#streamSeq, signals: false };
+    stream.signals = watcher.notifyPending?.(() => kind.signalled.add(stream)) ?? false;
     kind.all.add(stream);
     // What was pending before the listener was set (an opening list, a failed watch's ERROR) is
     // found by the first poll, as for a stream that cannot signal.
-    if (signals) kind.signalled.add(stream);
+    if (stream.signals) kind.signalled.add(stream);
     else kind.unsignalled.add(stream);
     return stream;
   }
