@@ -15,16 +15,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadManifests } from '../api/manifests.js';
-import { validateManifests } from '../api/manifests-validation.js';
-import type { KubeObject } from '../api/types.js';
 import { ConfigError } from '../errors.js';
 import { loadSchedulerConfig } from '../scheduler/config.js';
 import type { SchedulerPluginDefinition } from '../scheduler/plugin.js';
 import { pluginRegistry, type NodeExplain } from '../scheduler/scheduler.js';
 import type { Status } from '../scheduler/status.js';
 import { runWhatIf, type WhatIfOutput, type WhatIfResult } from '../scheduler/what-if.js';
-import { readAll, type CliContext, type CliIO } from './cli-context.js';
+import type { CliContext, CliIO } from './cli-context.js';
+import { collect, formatTable as formatTableRows, loadValidObjects, parseSeed } from './cli-util.js';
 
 export interface ScheduleCommandOptions {
   readonly filename?: readonly string[] | undefined;
@@ -33,17 +31,6 @@ export interface ScheduleCommandOptions {
   readonly seed: number;
   readonly output: 'table' | 'json' | 'yaml';
   readonly explain?: boolean | undefined;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-function parseSeed(value: string): number {
-  if (!/^[+-]?\d+$/.test(value)) throw new ConfigError(`--seed: ${JSON.stringify(value)} is not an integer`);
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < -0x8000_0000 || n > 0x7fff_ffff) throw new ConfigError(`--seed: ${value} is outside the 32-bit signed range`);
-  return n;
 }
 
 /** Adds `schedule` to the program. */
@@ -86,24 +73,8 @@ export async function loadPluginFiles(files: readonly string[]): Promise<Schedul
 /** Runs `kubeprop schedule`; resolves to the exit code. */
 export async function runSchedule(opts: ScheduleCommandOptions, io: CliIO, defaults: readonly SchedulerPluginDefinition<unknown>[]): Promise<number> {
   try {
-    const names = opts.filename ?? [];
-    const files = names.filter((f) => f !== '-');
-    let load = loadManifests({ files });
-    if (names.includes('-')) {
-      const fromStdin = loadManifests({ text: await readAll(io.stdin), fileName: 'stdin' });
-      load = { manifests: [...load.manifests, ...fromStdin.manifests], errors: [...load.errors, ...fromStdin.errors], files: [...load.files, ...fromStdin.files] };
-    }
-    const report = validateManifests(load, { fieldValidation: 'Strict', skipKinds: [] });
-    const problems = report.resources.filter((r) => r.status === 'invalid' || r.status === 'error');
-    if (problems.length > 0) {
-      for (const r of problems) {
-        const what = r.kind ? `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name ?? ''}: ` : '';
-        for (const e of r.errors) io.stderr.write(`${e.file}:${e.line}:${e.col}: ${what}${e.path ? `${e.path}: ` : ''}${e.message}\n`);
-      }
-      io.stderr.write(`error: ${problems.length} invalid resource(s); nothing was scheduled\n`);
-      return 1;
-    }
-    const objects: KubeObject[] = report.resources.filter((r) => r.object !== undefined).map((r) => r.object as KubeObject);
+    const objects = await loadValidObjects(opts.filename ?? [], io, 'scheduled');
+    if (objects === undefined) return 1;
     const config = opts.config !== undefined ? loadSchedulerConfig(readConfig(opts.config), opts.config) : undefined;
     const userPlugins = await loadPluginFiles(opts.plugin ?? []);
     const registry = pluginRegistry([...defaults, ...userPlugins]);
@@ -175,12 +146,6 @@ export function toJson(out: WhatIfOutput, explain: boolean): Record<string, unkn
   return doc;
 }
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n') + '\n';
-}
-
 /** The table a person reads first: pod, node, status and the reason when unschedulable. */
 export function formatTable(out: WhatIfOutput, explain: boolean): string {
   const rows: string[][] = [['POD', 'NODE', 'STATUS', 'REASON']];
@@ -190,7 +155,7 @@ export function formatTable(out: WhatIfOutput, explain: boolean): string {
     else if (r.status === 'Unschedulable' && r.nominatedNode) reason = `${reason} (nominated to ${r.nominatedNode})`;
     rows.push([r.pod, r.node ?? '<none>', r.status, reason]);
   }
-  let s = table(rows);
+  let s = formatTableRows(rows);
   if (explain) {
     for (const r of out.results) {
       if (!r.explain || r.explain.size === 0) continue;
@@ -201,7 +166,7 @@ export function formatTable(out: WhatIfOutput, explain: boolean): string {
         const filter = e.filter.code === 'Success' ? 'Success' : `${e.filter.code} (${e.filter.plugin ?? '?'}: ${e.filter.reasons.join(', ')})`;
         erows.push([node, filter, ...plugins.map((p) => (e.scores?.has(p) ? String(e.scores.get(p)) : '')), e.totalScore === undefined ? '' : String(e.totalScore)]);
       }
-      s += `\n${r.pod}:\n${table(erows)
+      s += `\n${r.pod}:\n${formatTableRows(erows)
         .split('\n')
         .map((l) => (l ? `  ${l}` : l))
         .join('\n')}`;

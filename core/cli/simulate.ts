@@ -12,8 +12,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadManifests } from '../api/manifests.js';
-import { validateManifests } from '../api/manifests-validation.js';
 import type { DeepReadonly, KubeObject } from '../api/types.js';
 import { createSimulation, type ClusterSimulation } from '../cluster/cluster-simulation.js';
 import { ConfigError } from '../errors.js';
@@ -21,7 +19,8 @@ import { loadSchedulerConfig } from '../scheduler/config.js';
 import { formatRfc3339, VIRTUAL_EPOCH_MS } from '../sim/clock.js';
 import { formatDurationMs, parseDurationMs, parseFaultPlan } from '../sim/fault-plan.js';
 import type { TraceEntry } from '../sim/trace.js';
-import { readAll, type CliContext, type CliIO } from './cli-context.js';
+import type { CliContext } from './cli-context.js';
+import { collect, formatTable, loadValidObjects, parseSeed } from './cli-util.js';
 import { loadPluginFiles } from './schedule.js';
 
 export interface SimulateCommandOptions {
@@ -36,17 +35,6 @@ export interface SimulateCommandOptions {
   readonly controllerManagers: number;
   readonly config?: string | undefined;
   readonly plugin?: readonly string[] | undefined;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-function parseSeed(value: string): number {
-  if (!/^[+-]?\d+$/.test(value)) throw new ConfigError(`--seed: ${JSON.stringify(value)} is not an integer`);
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < -0x8000_0000 || n > 0x7fff_ffff) throw new ConfigError(`--seed: ${value} is outside the 32-bit signed range`);
-  return n;
 }
 
 function positive(what: string): (v: string) => number {
@@ -85,7 +73,7 @@ export async function runSimulate(opts: SimulateCommandOptions, ctx: Pick<CliCon
   try {
     const forMs = parseDurationMs(opts.for);
     if (forMs === undefined || forMs <= 0) throw new ConfigError(`--for: ${JSON.stringify(opts.for)} is not a duration such as 10m or 90s`);
-    const objects = await loadObjects(opts.filename ?? [], io);
+    const objects = await loadValidObjects(opts.filename ?? [], io, 'simulated');
     if (objects === undefined) return 1;
     const faults = opts.faults !== undefined ? parseFaultPlan(readText(opts.faults, '--faults'), opts.faults) : [];
     const schedulerConfig = opts.config !== undefined ? loadSchedulerConfig(readText(opts.config, '--config'), opts.config) : undefined;
@@ -130,26 +118,6 @@ function readText(file: string, what: string): string {
   } catch (err) {
     throw new ConfigError(`${what} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-}
-
-async function loadObjects(names: readonly string[], io: CliIO): Promise<KubeObject[] | undefined> {
-  const files = names.filter((f) => f !== '-');
-  let load = loadManifests({ files });
-  if (names.includes('-')) {
-    const fromStdin = loadManifests({ text: await readAll(io.stdin), fileName: 'stdin' });
-    load = { manifests: [...load.manifests, ...fromStdin.manifests], errors: [...load.errors, ...fromStdin.errors], files: [...load.files, ...fromStdin.files] };
-  }
-  const report = validateManifests(load, { fieldValidation: 'Strict', skipKinds: [] });
-  const problems = report.resources.filter((r) => r.status === 'invalid' || r.status === 'error');
-  if (problems.length > 0) {
-    for (const r of problems) {
-      const what = r.kind ? `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name ?? ''}: ` : '';
-      for (const e of r.errors) io.stderr.write(`${e.file}:${e.line}:${e.col}: ${what}${e.path ? `${e.path}: ` : ''}${e.message}\n`);
-    }
-    io.stderr.write(`error: ${problems.length} invalid resource(s); nothing was simulated\n`);
-    return undefined;
-  }
-  return report.resources.filter((r) => r.object !== undefined).map((r) => r.object as KubeObject);
 }
 
 /** The final state as `kubectl get -o json` prints a list of everything. */
@@ -237,12 +205,6 @@ export function humanDuration(ms: number): string {
   return d < 8 && h % 24 !== 0 ? `${d}d${h % 24}h` : `${d}d`;
 }
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n') + '\n';
-}
-
 function age(obj: DeepReadonly<KubeObject>, nowMs: number): string {
   const ts = obj.metadata?.creationTimestamp;
   if (!ts) return '<unknown>';
@@ -279,13 +241,13 @@ export function formatState(cluster: ClusterSimulation, nowMs: number): string {
   const st = cluster.state;
   let out = '';
   const nodes = st.list('Node') as unknown as Any[];
-  out += `NODES\n${table([
+  out += `NODES\n${formatTable([
     ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'],
     ...nodes.map((n) => [n['metadata']['name'], nodeStatus(n), '<none>', age(n as DeepReadonly<KubeObject>, nowMs), n['status']?.['nodeInfo']?.['kubeletVersion'] ?? '']),
   ])}`;
   const deployments = st.list('apps/Deployment') as unknown as Any[];
   if (deployments.length > 0) {
-    out += `\nDEPLOYMENTS\n${table([
+    out += `\nDEPLOYMENTS\n${formatTable([
       ['NAMESPACE', 'NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
       ...deployments.map((d) => [
         d['metadata']['namespace'],
@@ -298,7 +260,7 @@ export function formatState(cluster: ClusterSimulation, nowMs: number): string {
     ])}`;
   }
   const pods = st.list('Pod') as unknown as Any[];
-  out += `\nPODS\n${table([
+  out += `\nPODS\n${formatTable([
     ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'NODE'],
     ...pods.map((p) => {
       const cs: Any[] = p['status']?.['containerStatuses'] ?? [];
@@ -309,7 +271,7 @@ export function formatState(cluster: ClusterSimulation, nowMs: number): string {
     }),
   ])}`;
   const services = st.list('Service') as unknown as Any[];
-  out += `\nSERVICES\n${table([
+  out += `\nSERVICES\n${formatTable([
     ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'PORT(S)', 'AGE'],
     ...services.map((s) => [
       s['metadata']['namespace'],

@@ -146,13 +146,15 @@ export class ClusterSimulation {
   readonly schedulers: readonly SchedulerComponent[];
   readonly controllerManagers: readonly ControllerManager[];
   readonly #nodes = new Map<string, NodeAgents>();
-  readonly #opts: CreateSimulationOptions;
+  /** The options, without the manifests: applied once, they would otherwise stay pinned for the simulation's life. */
+  readonly #opts: Omit<CreateSimulationOptions, 'manifests'>;
   readonly #kubectl: ApiClient;
   #nodeIndex = 0;
   readonly #faults: readonly Fault[];
 
   constructor(opts: CreateSimulationOptions) {
-    this.#opts = opts;
+    const { manifests: _applied, ...kept } = opts;
+    this.#opts = kept;
     const defaults = defaultComponents();
     const schedulerPlugins = opts.schedulerPlugins ?? defaults?.schedulerPlugins;
     const controllers = opts.controllers ?? defaults?.controllers;
