@@ -4,7 +4,7 @@
  * `pkg/scheduler/apis/config/types.go`), and of a profile resolved into per-extension-point plugin
  * lists. Field names are upstream's; durations are converted to milliseconds and carry an `Ms` suffix.
  */
-import type { ExtensionPoint } from './plugin.js';
+import { EXTENSION_POINTS, type ExtensionPoint } from './plugin.js';
 import type { IssueAnchor } from './config-errors.js';
 
 /** The only supported `apiVersion`. */
@@ -18,21 +18,7 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export type PluginsField = ExtensionPoint | 'multiPoint';
 
 /** The `plugins` fields in upstream's declaration order (`multiPoint` last). */
-export const PLUGINS_FIELDS: readonly PluginsField[] = Object.freeze([
-  'preEnqueue',
-  'queueSort',
-  'preFilter',
-  'filter',
-  'postFilter',
-  'preScore',
-  'score',
-  'reserve',
-  'permit',
-  'preBind',
-  'bind',
-  'postBind',
-  'multiPoint',
-]);
+export const PLUGINS_FIELDS: readonly PluginsField[] = Object.freeze([...EXTENSION_POINTS, 'multiPoint']);
 
 /** A plugin named in a plugin set (upstream `Plugin`). */
 export interface PluginEntry {
