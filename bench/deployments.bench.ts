@@ -1,0 +1,106 @@
+/**
+ * The control plane from apply to all Ready: N nodes, D Deployments × R replicas, with every
+ * component `createSimulation` wires (API server pipeline, scheduler with the default profile,
+ * controller-manager with the built-in controllers, a kubelet and kube-proxy per node). Default:
+ * 1,000 nodes and 300 Deployments × 100 replicas (30,000 pods), the size the issue names.
+ *
+ * Figures: wall time (building the cluster and applying the manifests, plus running it), CPU time,
+ * simulated time until every Deployment reports all replicas available, simulation events per wall
+ * second, and peak RSS / heap (sampled every `CHECK_EVERY_MS` of simulated time).
+ *
+ * Environment: `BENCH_SCALE` scales nodes and Deployments (e.g. `0.1`); `BENCH_DEPLOY_NODES`,
+ * `BENCH_DEPLOYMENTS`, `BENCH_REPLICAS` set the sizes directly.
+ */
+import type { BenchResult } from './bench-result.js';
+import { createSimulation, type KubeObject } from '../core/index.js';
+import '../plugins/index.js';
+
+const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
+const NODES = Number(process.env['BENCH_DEPLOY_NODES'] ?? Math.max(10, Math.round(1000 * SCALE)));
+const DEPLOYMENTS = Number(process.env['BENCH_DEPLOYMENTS'] ?? Math.max(3, Math.round(300 * SCALE)));
+const REPLICAS = Number(process.env['BENCH_REPLICAS'] ?? 100);
+const CHECK_EVERY_MS = 1000;
+const MAX_SIM_MS = 30 * 60_000;
+
+function nodes(n: number): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = `node-${String(i).padStart(5, '0')}`;
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % 3}` } },
+      status: { capacity: { cpu: '32', memory: '128Gi', pods: '110' }, allocatable: { cpu: '32', memory: '128Gi', pods: '110' } },
+    });
+  }
+  return out;
+}
+
+function deployments(d: number, replicas: number): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (let i = 0; i < d; i++) {
+    const name = `app-${String(i).padStart(4, '0')}`;
+    out.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+        },
+      },
+    });
+  }
+  return out;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const label = `control plane: ${NODES} nodes, ${DEPLOYMENTS} Deployments × ${REPLICAS}`;
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  };
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const cluster = createSimulation({
+    seed: 1,
+    manifests: [...nodes(NODES), ...deployments(DEPLOYMENTS, REPLICAS)],
+    traceLimit: 10_000,
+    traceExcludeKinds: ['api', 'pod-event', 'reconcile', 'event', 'slow-start', 'watch-pump', 'worker-wake', 'informer-events', 'informer-list', 'leader-election'],
+  });
+  sample();
+  const want = DEPLOYMENTS * REPLICAS;
+  const allAvailable = (): boolean => {
+    let available = 0;
+    for (const d of cluster.state.list('apps/Deployment', 'default')) {
+      available += ((d as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0);
+    }
+    return available >= want;
+  };
+  let done = false;
+  while (!done && cluster.nowMs < MAX_SIM_MS) {
+    cluster.runFor(CHECK_EVERY_MS);
+    sample();
+    done = allAvailable();
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const readyPods = cluster.state.list('Pod', 'default').filter((p) =>
+    ((p as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+  ).length;
+  const steps = cluster.sim.steps;
+  return [
+    { name: label, metric: 'wall time to all Available', value: Math.round(wallMs), unit: 'ms', extra: { converged: done ? 'yes' : 'NO', readyPods, pods: want } },
+    { name: label, metric: 'cpu time', value: Math.round((cpu.user + cpu.system) / 1000), unit: 'ms' },
+    { name: label, metric: 'simulated time', value: cluster.nowMs, unit: 'ms' },
+    { name: label, metric: 'events/s', value: Math.round(steps / (wallMs / 1000)), unit: 'events/s', extra: { events: steps } },
+    { name: label, metric: 'peak RSS', value: Math.round(peakRss / 2 ** 20), unit: 'MB' },
+    { name: label, metric: 'peak heap used', value: Math.round(peakHeap / 2 ** 20), unit: 'MB' },
+  ];
+}
