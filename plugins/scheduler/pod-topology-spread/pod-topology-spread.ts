@@ -27,6 +27,7 @@ import {
 } from 'kubeprop';
 import {
   buildDefaultConstraints,
+  LABEL_HOSTNAME,
   filterTopologySpreadConstraints,
   labelValue,
   nodeLabelsMatchSpreadConstraints,
@@ -46,7 +47,7 @@ import {
   missingPreFilterState,
   updateWithPod,
 } from './filtering.js';
-import { PRE_SCORE_STATE_KEY, calPreScoreState, missingPreScoreState, normalizeScores, scoreNode } from './scoring.js';
+import { HostnameCountCache, PRE_SCORE_STATE_KEY, calPreScoreState, missingPreScoreState, normalizeScores, scoreNode } from './scoring.js';
 
 export { ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH } from './filtering.js';
 
@@ -83,6 +84,7 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
     : (args?.defaultConstraints ?? []);
   // Per-node pod counts per (namespace, selector), reused across cycles while nodes are unchanged.
   const countCache = new PodCountCache();
+  const hostnameCache = new HostnameCountCache();
 
   /**
    * The pod's own constraints for `action`, or, when it has none, the default constraints for
@@ -220,7 +222,9 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
       // zone label still get hostname spreading.
       const own = pod.spec?.topologySpreadConstraints;
       const requireAllTopologies = (own !== undefined && own !== null && own.length > 0) || !systemDefaulted;
-      state.write(PRE_SCORE_STATE_KEY, calPreScoreState(pod, r.constraints, filteredNodes, allNodes, requireAllTopologies, countCache));
+      const pre = calPreScoreState(pod, r.constraints, filteredNodes, allNodes, requireAllTopologies, countCache);
+      const hostnameCounts = pre.constraints.map((c) => (c.topologyKey === LABEL_HOSTNAME ? hostnameCache.memo(c.selector, pre.namespace) : null));
+      state.write(PRE_SCORE_STATE_KEY, { ...pre, hostnameCounts });
       return undefined;
     },
 

@@ -37,6 +37,48 @@ export interface PreScoreState {
   readonly topologyValueToPodCounts: readonly Map<string, number>[];
   /** Per constraint, `ln(#domains + 2)`. */
   readonly topologyNormalizingWeight: readonly number[];
+  /**
+   * Per constraint, a memo of hostname counts by NodeInfo (null for other topology keys): the
+   * count of a node is reused while the node's `generation` is unchanged, so Score does not
+   * re-match every pod of every node in every cycle. Results are exactly those of
+   * `countPodsMatchSelector`.
+   */
+  readonly hostnameCounts?: readonly (HostnameCountMemo | null)[];
+}
+
+/** Per-node hostname counts of one `(namespace, selector)`, valid while the node's generation holds. */
+export class HostnameCountMemo {
+  private readonly byNode = new WeakMap<NodeInfo, { generation: number; count: number }>();
+  constructor(
+    private readonly selector: SpreadConstraint['selector'],
+    private readonly namespace: string,
+  ) {}
+  count(nodeInfo: NodeInfo): number {
+    const hit = this.byNode.get(nodeInfo);
+    if (hit !== undefined && hit.generation === nodeInfo.generation) return hit.count;
+    const count = countPodsMatchSelector(nodeInfo.pods, this.selector, this.namespace);
+    this.byNode.set(nodeInfo, { generation: nodeInfo.generation, count });
+    return count;
+  }
+}
+
+/** Hostname count memos by `(namespace, selector)`, bounded; the oldest is dropped first. */
+export class HostnameCountCache {
+  private readonly memos = new Map<string, HostnameCountMemo>();
+  constructor(private readonly max = 64) {}
+  memo(selector: SpreadConstraint['selector'], namespace: string): HostnameCountMemo {
+    const key = `${namespace}\u0000${selector.toString()}`;
+    let m = this.memos.get(key);
+    if (m === undefined) {
+      if (this.memos.size >= this.max) {
+        const oldest = this.memos.keys().next();
+        if (oldest.done !== true) this.memos.delete(oldest.value);
+      }
+      m = new HostnameCountMemo(selector, namespace);
+      this.memos.set(key, m);
+    }
+    return m;
+  }
 }
 
 /**
@@ -169,10 +211,13 @@ export function scoreNode(s: PreScoreState, nodeInfo: NodeInfo): number {
     const c = constraints[i] as SpreadConstraint;
     const value = labelValue(labels, c.topologyKey);
     if (value === undefined) continue;
-    const cnt =
-      c.topologyKey === LABEL_HOSTNAME
-        ? countPodsMatchSelector(nodeInfo.pods, c.selector, s.namespace)
-        : ((s.topologyValueToPodCounts[i] as Map<string, number>).get(value) ?? 0);
+    let cnt: number;
+    if (c.topologyKey === LABEL_HOSTNAME) {
+      const memo = s.hostnameCounts?.[i];
+      cnt = memo ? memo.count(nodeInfo) : countPodsMatchSelector(nodeInfo.pods, c.selector, s.namespace);
+    } else {
+      cnt = (s.topologyValueToPodCounts[i] as Map<string, number>).get(value) ?? 0;
+    }
     score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i] as number);
   }
   // Go's math.Round rounds halves away from zero; the score is never negative, where that is
