@@ -1,7 +1,9 @@
 /**
  * Whole-cluster throughput: `createSimulation` with every component it wires, measured in host
- * time. Each scenario is one function that builds its cluster, runs it until its goal holds, and
- * returns a `ScenarioMeasurement`; `run()` turns the measurements into rows.
+ * time. Each scenario is one function that describes its cluster (manifests, options) and its goal
+ * to `measure`, which builds the cluster, runs it until the goal holds and returns a
+ * `ScenarioMeasurement`; `scenarios()` lists them and `run()` turns the measurements into rows. A
+ * new scenario is a function like `kubeletScenario` plus a line in `scenarios()`.
  *
  * Scenarios:
  * - `kubelets`: N nodes with their kubelets and kube-proxies, and M pods created already bound
@@ -29,7 +31,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BenchResult } from './bench-result.js';
-import { createSimulation, type ClusterSimulation, type DeepReadonly, type KubeObject, type Pod } from '../core/index.js';
+import { createSimulation, type ClusterSimulation, type CreateSimulationOptions, type DeepReadonly, type KubeObject, type Pod } from '../core/index.js';
 // Registers the default scheduler plugins (and controllers) as createSimulation's defaults.
 import '../plugins/index.js';
 
@@ -164,41 +166,49 @@ function runUntilGoal(cluster: ClusterSimulation, goal: () => boolean, memory: M
   return { simMs: cluster.nowMs, checkMs };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Scenarios
-// ---------------------------------------------------------------------------------------------
-
 /**
- * `nodes` kubelets and `pods` pods created bound to them (round-robin), no controllers: wall time
- * until every pod is Ready.
+ * A goal: every pod of `namespace` that exists when it is built is Ready. A pod never goes back
+ * in these scenarios, so a check resumes where the last one stopped and stops at the first pod
+ * still not Ready: every pod is read Ready once, plus one read per check.
  */
-function kubeletScenario(name: string, nodes: number, pods: number): ScenarioMeasurement {
-  const manifests: KubeObject[] = [];
-  for (let i = 0; i < nodes; i++) manifests.push(nodeManifest(i));
-  for (let i = 0; i < pods; i++) manifests.push(boundPodManifest(i, `node-${i % nodes}`));
-  const memory = new MemoryPeak();
-  memory.sample();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const cluster = createSimulation({ seed: 1, manifests, controllers: [], traceLimit: TRACE_LIMIT });
-  const t1 = performance.now();
-  manifests.length = 0;
-  memory.sample();
-
-  // Pods not yet seen Ready, in creation order. A pod never goes back within this scenario, so a
-  // check resumes where the last one stopped and stops at the first pod still not Ready: every
-  // pod is read Ready once, plus one read per check.
+function podsReady(cluster: ClusterSimulation, namespace: string): () => boolean {
   const waiting: string[] = [];
-  for (const p of cluster.state.list('Pod', 'default')) waiting.push(p.metadata?.name ?? '');
+  for (const p of cluster.state.list('Pod', namespace)) waiting.push(p.metadata?.name ?? '');
   let next = 0;
-  const goal = (): boolean => {
+  return () => {
     while (next < waiting.length) {
-      const p = cluster.state.get('Pod', 'default', waiting[next] as string) as DeepReadonly<Pod> | undefined;
+      const p = cluster.state.get('Pod', namespace, waiting[next] as string) as DeepReadonly<Pod> | undefined;
       if (p === undefined || !isReady(p)) return false;
       next++;
     }
     return true;
   };
+}
+
+/** What a scenario hands `measure`: its cluster's input and options, and when it is done. */
+interface ScenarioSetup {
+  /** The objects applied at time 0; built before the clock starts, and dropped once applied. */
+  readonly manifests: () => KubeObject[];
+  /** Options of `createSimulation` besides the manifests; seed 1 and `TRACE_LIMIT` by default. */
+  readonly options?: Omit<CreateSimulationOptions, 'manifests'>;
+  /** The goal for the created cluster (building it is not timed), checked every `CHECK_EVERY_MS`. */
+  readonly goal: (cluster: ClusterSimulation) => () => boolean;
+  /** Sizes and other context for the report. */
+  readonly extra?: Readonly<Record<string, string | number>>;
+}
+
+/** Builds a scenario's cluster, runs it until its goal holds, and measures both. */
+function measure(name: string, setup: ScenarioSetup): ScenarioMeasurement {
+  let manifests = setup.manifests();
+  const memory = new MemoryPeak();
+  memory.sample();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const cluster = createSimulation({ seed: 1, traceLimit: TRACE_LIMIT, ...setup.options, manifests });
+  const t1 = performance.now();
+  manifests = [];
+  memory.sample();
+  const goal = setup.goal(cluster);
   const t2 = performance.now();
   const { simMs, checkMs } = runUntilGoal(cluster, goal, memory);
   const t3 = performance.now();
@@ -217,8 +227,7 @@ function kubeletScenario(name: string, nodes: number, pods: number): ScenarioMea
     checkMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
     extra: {
-      nodes,
-      pods,
+      ...setup.extra,
       revision: stats.revision,
       watchers: stats.watchers,
       pumps: net.pumps,
@@ -228,6 +237,28 @@ function kubeletScenario(name: string, nodes: number, pods: number): ScenarioMea
       digest: cluster.trace.digest().slice(0, 16),
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `nodes` kubelets and `pods` pods created bound to them (round-robin), no controllers: time
+ * until every pod is Ready.
+ */
+function kubeletScenario(name: string, nodes: number, pods: number): ScenarioMeasurement {
+  return measure(name, {
+    manifests: () => {
+      const out: KubeObject[] = [];
+      for (let i = 0; i < nodes; i++) out.push(nodeManifest(i));
+      for (let i = 0; i < pods; i++) out.push(boundPodManifest(i, `node-${i % nodes}`));
+      return out;
+    },
+    options: { controllers: [] },
+    goal: (cluster) => podsReady(cluster, 'default'),
+    extra: { nodes, pods },
+  });
 }
 
 interface Scenario {

@@ -24,11 +24,12 @@ export interface KindInfo {
   /** Whether spec changes bump `metadata.generation` (kinds with a spec/status split). */
   readonly tracksGeneration: boolean;
   /**
-   * The field whose value the storage layer indexes watches and lists by (upstream's trigger
-   * function and field index of the resource's storage, e.g. pods by `spec.nodeName` in
-   * `pkg/registry/core/pod/storage/storage.go`): a watch or list whose field selector pins this
-   * field to one value is served from the objects and changes with that value only. Absent: no
-   * index. Only the speed of such requests depends on it, never their results.
+   * The field whose value the storage layer indexes watches and lists by: a watch or list whose
+   * field selector pins this field to one value is served from the objects and changes with that
+   * value only. Absent: no index. Only the speed of such requests depends on it, never their
+   * results. Upstream: the trigger function and field index a resource's storage declares (pods:
+   * `spec.nodeName` in `pkg/registry/core/pod/storage/storage.go`), which the watch cache
+   * (`staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go`) dispatches and lists by.
    */
   readonly watchTriggerField?: string;
 }

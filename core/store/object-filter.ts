@@ -78,7 +78,8 @@ function compileFieldSelector(sel: FieldSelection | undefined): ObjectFilter {
  * The value an equality term of `sel` pins `field` to, if it has one: every object the selection
  * matches reads that value in that field (a missing field reads as `""`). `undefined` for no such
  * term, and for predicates, which cannot be looked into. Lets the store serve a request from an
- * index on `field` (see `TriggerIndex`).
+ * index on `field` (see `TriggerIndex`), as upstream's `SelectionPredicate.MatcherIndex` does with
+ * `fields.Selector.RequiresExactMatch` (`staging/src/k8s.io/apiserver/pkg/storage/selection_predicate.go`).
  */
 export function pinnedFieldValue(sel: FieldSelection | undefined, field: string): string | undefined {
   if (sel === undefined || typeof sel === 'function') return undefined;

@@ -41,7 +41,12 @@ function triggerText(obj: unknown, path: readonly string[]): string | undefined 
   return cur === undefined || cur === null ? '' : undefined;
 }
 
-/** See the module comment. `W` is the watcher type (the store's `StoreWatcher`). */
+/**
+ * Objects and watchers of one kind keyed by one field's value; see the module comment. Mirrors the
+ * cacher's trigger dispatch (`staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go`,
+ * `dispatchEvent` over `watchersBuffer`) and the watch cache's field index. `W` is the watcher
+ * type (the store's `StoreWatcher`).
+ */
 export class TriggerIndex<W extends TriggerTarget> {
   /** The indexed field, e.g. `spec.nodeName`. */
   readonly field: string;
