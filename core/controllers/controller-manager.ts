@@ -371,7 +371,8 @@ class CacheClient implements ControllerClient {
     let items: DeepReadonly<KubeObject>[];
     if (options.index !== undefined) {
       items = cache.byIndex(options.index.name, options.index.value);
-      if (ns !== undefined) items = items.filter((o) => o.metadata.namespace === ns);
+      // Index entries usually lie within one namespace: copy only when some item is elsewhere.
+      if (ns !== undefined && !allInNamespace(items, ns)) items = items.filter((o) => o.metadata.namespace === ns);
     } else {
       items = ns !== undefined ? cache.listNamespace(ns) : cache.list();
     }
@@ -399,6 +400,12 @@ class CacheClient implements ControllerClient {
   delete<T extends StorableObject = KubeObject>(ref: ObjectRef, opts?: ClientDeleteOptions): ApiResult<DeleteResult<T>> {
     return opts === undefined ? this.api.delete<T>(ref) : this.api.delete<T>(ref, opts);
   }
+}
+
+/** Whether every item is in namespace `ns` (then a namespace filter would keep them all). */
+function allInNamespace(items: readonly DeepReadonly<KubeObject>[], ns: string): boolean {
+  for (let i = 0; i < items.length; i++) if ((items[i] as DeepReadonly<KubeObject>).metadata.namespace !== ns) return false;
+  return true;
 }
 
 function notSynced(kindKey: string) {

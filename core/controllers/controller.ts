@@ -359,6 +359,9 @@ class OwnerHandler implements InformerHandler {
 
   onUpdate(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>): void {
     this.#enqueueOwner(old);
+    // Most updates (a pod's status) keep the controller reference and namespace: the new object
+    // would name the key just queued, and adding a queued key again changes nothing.
+    if (sameOwnerKey(old, obj)) return;
     this.#enqueueOwner(obj);
   }
 
@@ -372,6 +375,14 @@ class OwnerHandler implements InformerHandler {
     const ns = this.ownerNamespaced ? (obj.metadata.namespace ?? '') : '';
     this.queue.add(ns === '' ? ref.name : `${ns}/${ref.name}`);
   }
+}
+
+/** Whether `OwnerHandler` derives the same key (or none) from both objects. */
+function sameOwnerKey(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>): boolean {
+  const a = controllerRef(old);
+  const b = controllerRef(obj);
+  if (a === undefined || b === undefined) return a === b;
+  return (a === b || (a.kind === b.kind && a.apiVersion === b.apiVersion && a.name === b.name)) && old.metadata.namespace === obj.metadata.namespace;
 }
 
 /** Upstream `EnqueueRequestsFromMapFunc`. */

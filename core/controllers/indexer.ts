@@ -47,17 +47,27 @@ export const indexByOwnerUid: IndexFunc = (obj) => {
 interface Index {
   readonly name: string;
   readonly fn: IndexFunc;
-  readonly values: Map<string, Set<string>>;
+  readonly values: Map<string, Bucket>;
+}
+
+/**
+ * The keys under one index value, with their sorted order kept until the membership changes:
+ * controllers read the same index entries (a ReplicaSet's pods) far more often than pods come and
+ * go, so sorting on every read would redo the same work over and over.
+ */
+interface Bucket {
+  readonly keys: Set<string>;
+  sorted: readonly string[] | undefined;
 }
 
 /**
  * A keyed object cache with secondary indexes. Every operation is O(1) in the number of objects
  * plus the number of index values involved; reads that return several objects sort the matching
- * keys (O(k log k) for k results).
+ * keys (O(k log k) for k results) when that entry's membership changed since the last read.
  */
 export class Indexer<T extends object = KubeObject> {
   readonly #items = new Map<string, DeepReadonly<T>>();
-  readonly #byNamespace = new Map<string, Set<string>>();
+  readonly #byNamespace = new Map<string, Bucket>();
   readonly #indexes: Index[] = [];
   readonly #onError: ((error: PluginError) => void) | undefined;
 
@@ -110,22 +120,23 @@ export class Indexer<T extends object = KubeObject> {
 
   /** The objects of one namespace, by key. */
   listNamespace(namespace: string): DeepReadonly<T>[] {
-    const keys = this.#byNamespace.get(namespace);
-    return keys === undefined ? [] : this.#resolve([...keys].sort());
+    const bucket = this.#byNamespace.get(namespace);
+    return bucket === undefined ? [] : this.#resolve(sortedKeys(bucket));
   }
 
   /** Upstream `ByIndex`: the objects whose index `indexName` has `value`, by key. */
   byIndex(indexName: string, value: string): DeepReadonly<T>[] {
     if (indexName === NAMESPACE_INDEX) return this.listNamespace(value);
     const index = this.#index(indexName);
-    const keys = index.values.get(value);
-    return keys === undefined ? [] : this.#resolve([...keys].sort());
+    const bucket = index.values.get(value);
+    return bucket === undefined ? [] : this.#resolve(sortedKeys(bucket));
   }
 
   /** Upstream `IndexKeys`: the keys whose index `indexName` has `value`, sorted. */
   indexKeys(indexName: string, value: string): string[] {
-    const keys = indexName === NAMESPACE_INDEX ? this.#byNamespace.get(value) : this.#index(indexName).values.get(value);
-    return keys === undefined ? [] : [...keys].sort();
+    const bucket = indexName === NAMESPACE_INDEX ? this.#byNamespace.get(value) : this.#index(indexName).values.get(value);
+    // A copy: the sorted order is shared with later reads and must not be changed by the caller.
+    return bucket === undefined ? [] : [...sortedKeys(bucket)];
   }
 
   /** Stores `obj` under `key`; returns the object it replaced. */
@@ -198,13 +209,21 @@ function namespaceOf(obj: object): string {
   return (obj as { readonly metadata?: { readonly namespace?: string } }).metadata?.namespace ?? '';
 }
 
-function addTo(map: Map<string, Set<string>>, value: string, key: string): void {
-  let set = map.get(value);
-  if (set === undefined) {
-    set = new Set();
-    map.set(value, set);
+function addTo(map: Map<string, Bucket>, value: string, key: string): void {
+  let bucket = map.get(value);
+  if (bucket === undefined) {
+    bucket = { keys: new Set(), sorted: undefined };
+    map.set(value, bucket);
   }
-  set.add(key);
+  if (bucket.keys.has(key)) return;
+  bucket.keys.add(key);
+  bucket.sorted = undefined;
+}
+
+/** The bucket's keys in sorted order, sorted again only after its membership changed. */
+function sortedKeys(bucket: Bucket): readonly string[] {
+  if (bucket.sorted === undefined) bucket.sorted = [...bucket.keys].sort();
+  return bucket.sorted;
 }
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
@@ -213,9 +232,9 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-function removeFrom(map: Map<string, Set<string>>, value: string, key: string): void {
-  const set = map.get(value);
-  if (set === undefined) return;
-  set.delete(key);
-  if (set.size === 0) map.delete(value);
+function removeFrom(map: Map<string, Bucket>, value: string, key: string): void {
+  const bucket = map.get(value);
+  if (bucket === undefined || !bucket.keys.delete(key)) return;
+  bucket.sorted = undefined;
+  if (bucket.keys.size === 0) map.delete(value);
 }

@@ -382,9 +382,17 @@ export class MutableNodeInfo implements NodeInfo {
   /** Upstream `RemovePod`: removes the pod with the same uid; returns false if it was not there. */
   removePod(pod: DeepReadonly<Pod>): boolean {
     const uid = pod.metadata?.uid;
-    const idx = this.pods.findIndex((p) => p.pod.metadata?.uid === uid);
+    // A plain scan: this runs for every pod deletion and update the cache sees.
+    const pods = this.pods;
+    let idx = -1;
+    for (let i = 0; i < pods.length; i++) {
+      if (pods[i]!.pod.metadata?.uid === uid) {
+        idx = i;
+        break;
+      }
+    }
     if (idx < 0) return false;
-    const pi = this.pods[idx]!;
+    const pi = pods[idx]!;
     this.pods.splice(idx, 1);
     const a = this.podsWithAffinity.indexOf(pi);
     if (a >= 0) this.podsWithAffinity.splice(a, 1);

@@ -63,10 +63,23 @@ export class VirtualClock implements Clock {
  * (`creationTimestamp`, `deletionTimestamp`, condition transition times).
  */
 export function formatRfc3339(virtualMs: number): string {
+  // Writes cluster in time, so most calls fall in the same second as the previous one; formatting
+  // a Date is costly enough to be worth reusing that answer. The epoch and the valid range both
+  // start on whole seconds, so any integer time in an already-formatted second is in range.
+  if (Number.isSafeInteger(virtualMs) && Math.floor(virtualMs / 1000) === lastSecond) return lastSeconds;
   const iso = isoString(virtualMs);
   // `toISOString` always prints milliseconds (`...:00.000Z`); metav1.Time has no fraction.
-  return `${iso.slice(0, iso.length - 5)}Z`;
+  lastSeconds = `${iso.slice(0, iso.length - 5)}Z`;
+  lastSecond = Math.floor(virtualMs / 1000);
+  return lastSeconds;
 }
+
+/** The virtual second (`floor(ms / 1000)`) last formatted by `formatRfc3339`, and its text; NaN matches nothing. */
+let lastSecond = Number.NaN;
+let lastSeconds = '';
+/** The last `formatRfc3339Micro` input and output (NaN matches no input). */
+let lastMicroMs = Number.NaN;
+let lastMicro = '';
 
 /**
  * A virtual time as Kubernetes prints a `metav1.MicroTime` (`Lease.spec.renewTime`,
@@ -75,8 +88,11 @@ export function formatRfc3339(virtualMs: number): string {
  * are always zero.
  */
 export function formatRfc3339Micro(virtualMs: number): string {
+  if (virtualMs === lastMicroMs) return lastMicro;
   const iso = isoString(virtualMs);
-  return `${iso.slice(0, iso.length - 1)}000Z`;
+  lastMicro = `${iso.slice(0, iso.length - 1)}000Z`;
+  lastMicroMs = virtualMs;
+  return lastMicro;
 }
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;

@@ -25,7 +25,8 @@ export function freezeCopy<T>(value: T): T {
     const out: unknown[] = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      out[i] = item === undefined ? null : freezeCopy(item);
+      // Strings and numbers are most members and need no copy: skip the recursive call for them.
+      out[i] = item === undefined ? null : typeof item === 'string' || typeof item === 'number' ? item : freezeCopy(item);
     }
     return Object.freeze(out) as T;
   }
@@ -39,7 +40,8 @@ export function freezeCopy<T>(value: T): T {
   // prototype checked above, it visits exactly the own enumerable properties.
   for (const key in src) {
     const item = src[key];
-    if (item !== undefined) out[key] = freezeCopy(item);
+    if (item === undefined) continue;
+    out[key] = typeof item === 'string' || typeof item === 'number' ? item : freezeCopy(item);
   }
   return Object.freeze(out) as T;
 }

@@ -246,9 +246,20 @@ export function newGarbageCollectorController(options: GarbageCollectorOptions =
   });
 }
 
+/** What requests for owners of one kind look like: `{ namespace: clusterScoped ? '' : ns, name: prefix + name }`. */
+interface OwnerRoute {
+  readonly clusterScoped: boolean;
+  readonly prefix: string;
+}
+
+/** What an object that blocks no owner enqueues. */
+const NO_REQUESTS: readonly ReconcileRequest[] = Object.freeze([]);
+
 /** The collector's logic; its state is per incarnation (the absent owner cache). */
 class Collector {
   readonly #kinds: readonly GroupKind[];
+  /** `#ownerRoute` results by owner `apiVersion`, then `kind`. */
+  readonly #ownerRoutes = new Map<string, Map<string, OwnerRoute | null>>();
 
   constructor(
     readonly monitored: ReadonlyMap<string, GroupKind>,
@@ -259,16 +270,47 @@ class Collector {
 
   /** What a change of `obj` (of kind `gk`) enqueues: the object (pods come through `for`) and the owners it blocks. */
   requestsFor(gk: GroupKind, obj: Obj): readonly ReconcileRequest[] {
+    const isPod = gk.group === POD_KIND.group && gk.kind === POD_KIND.kind;
+    const refs = obj.metadata.ownerReferences;
+    // Every pod event comes through here; a pod without owners blocks nothing.
+    if (isPod && (refs === undefined || refs.length === 0)) return NO_REQUESTS;
     const ns = obj.metadata.namespace ?? '';
     const out: ReconcileRequest[] = [];
-    if (!(gk.group === POD_KIND.group && gk.kind === POD_KIND.kind)) out.push(gcRequest({ ...gk, namespace: ns, name: obj.metadata.name ?? '' }));
-    for (const ref of obj.metadata.ownerReferences ?? []) {
+    if (!isPod) out.push(gcRequest({ ...gk, namespace: ns, name: obj.metadata.name ?? '' }));
+    if (refs === undefined) return out;
+    for (const ref of refs) {
       if (ref.blockOwnerDeletion !== true) continue;
-      const owner = ownerGroupKind(ref);
-      if (!this.monitored.has(kindKey(owner))) continue;
-      out.push(gcRequest({ ...owner, namespace: scopeOf(owner, this.custom) === false ? '' : ns, name: ref.name }));
+      const route = this.#ownerRoute(ref);
+      if (route === null) continue;
+      out.push({ namespace: route.clusterScoped ? '' : ns, name: route.prefix + ref.name });
     }
     return out;
+  }
+
+  /**
+   * How requests for owners of one `apiVersion`/`kind` are formed, worked out once per pair: the
+   * monitored kinds and scopes are fixed at construction, and the same few owner kinds recur on
+   * every pod event. `null` when the kind is not monitored.
+   */
+  #ownerRoute(ref: DeepReadonly<OwnerReference>): OwnerRoute | null {
+    let byKind = this.#ownerRoutes.get(ref.apiVersion);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.#ownerRoutes.set(ref.apiVersion, byKind);
+    }
+    let route = byKind.get(ref.kind);
+    if (route === undefined) {
+      const owner = ownerGroupKind(ref);
+      if (!this.monitored.has(kindKey(owner))) {
+        route = null;
+      } else {
+        // The name `gcRequest` gives any object of this kind, less the object's own name.
+        const probe = gcRequest({ ...owner, namespace: '', name: '' });
+        route = { clusterScoped: scopeOf(owner, this.custom) === false, prefix: probe.name };
+      }
+      byKind.set(ref.kind, route);
+    }
+    return route;
   }
 
   reconcile(st: GcState, ctx: ReconcileContext, target: GcTarget): ReconcileResult {

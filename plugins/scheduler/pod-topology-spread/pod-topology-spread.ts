@@ -47,7 +47,7 @@ import {
   missingPreFilterState,
   updateWithPod,
 } from './filtering.js';
-import { HostnameCountCache, PRE_SCORE_STATE_KEY, calPreScoreState, missingPreScoreState, normalizeScores, scoreNode } from './scoring.js';
+import { DomainTotalsCache, HostnameCountCache, PRE_SCORE_STATE_KEY, calPreScoreState, missingPreScoreState, normalizeScores, scoreNode } from './scoring.js';
 
 export { ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH } from './filtering.js';
 
@@ -85,6 +85,8 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
   // Per-node pod counts per (namespace, selector), reused across cycles while nodes are unchanged.
   const countCache = new PodCountCache();
   const hostnameCache = new HostnameCountCache();
+  // Per-domain totals over all nodes, kept up to date from the snapshot's changed-node journal.
+  const totalsCache = new DomainTotalsCache();
 
   /**
    * The pod's own constraints for `action`, or, when it has none, the default constraints for
@@ -213,7 +215,8 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
     },
 
     preScore(state, pod, filteredNodes) {
-      const allNodes = handle.snapshot().list();
+      const lister = handle.snapshot();
+      const allNodes = lister.list();
       if (allNodes.length === 0) return Status.skip();
       const r = constraintsFor(pod, 'ScheduleAnyway');
       if (!r.ok) return Status.error(new Error(`calculating preScoreState: ${r.error}`));
@@ -222,8 +225,14 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
       // zone label still get hostname spreading.
       const own = pod.spec?.topologySpreadConstraints;
       const requireAllTopologies = (own !== undefined && own !== null && own.length > 0) || !systemDefaulted;
-      const pre = calPreScoreState(pod, r.constraints, filteredNodes, allNodes, requireAllTopologies, countCache);
-      const hostnameCounts = pre.constraints.map((c) => (c.topologyKey === LABEL_HOSTNAME ? hostnameCache.memo(c.selector, pre.namespace) : null));
+      const pre = calPreScoreState(pod, r.constraints, filteredNodes, allNodes, requireAllTopologies, countCache, totalsCache, lister);
+      const hostnameCounts = pre.constraints.map((c) => {
+        if (c.topologyKey !== LABEL_HOSTNAME) return null;
+        const memo = hostnameCache.memo(c.selector, pre.namespace);
+        // Only totals refreshed in this very PreScore are current for every node.
+        memo.peer = pre.refreshedTotals?.get(c.selector.toString());
+        return memo;
+      });
       state.write(PRE_SCORE_STATE_KEY, { ...pre, hostnameCounts });
       return undefined;
     },

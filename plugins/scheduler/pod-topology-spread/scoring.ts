@@ -4,7 +4,7 @@
  *
  * Mirrors `pkg/scheduler/framework/plugins/podtopologyspread/scoring.go`.
  */
-import { MAX_NODE_SCORE, RequiredNodeAffinity, Status, StateKey, type DeepReadonly, type NodeInfo, type NodeScore, type Pod } from 'kubeprop';
+import { MAX_NODE_SCORE, RequiredNodeAffinity, Status, StateKey, type DeepReadonly, type NodeInfo, type NodeInfoLister, type NodeScore, type Pod } from 'kubeprop';
 import {
   LABEL_HOSTNAME,
   countPodsMatchSelector,
@@ -44,6 +44,8 @@ export interface PreScoreState {
    * `countPodsMatchSelector`.
    */
   readonly hostnameCounts?: readonly (HostnameCountMemo | null)[];
+  /** The domain totals refreshed by this PreScore, by selector (`selector.toString()`). */
+  readonly refreshedTotals?: ReadonlyMap<string, DomainTotalsMemo>;
 }
 
 /** Per-node hostname counts of one `(namespace, selector)`, valid while the node's generation holds. */
@@ -53,7 +55,16 @@ export class HostnameCountMemo {
     private readonly selector: SpreadConstraint['selector'],
     private readonly namespace: string,
   ) {}
+  /**
+   * Domain totals of the same `(namespace, selector)` refreshed in this cycle's PreScore, if any:
+   * their per-node counts are this memo's counts, already up to date for every listed node.
+   */
+  peer: DomainTotalsMemo | undefined;
   count(nodeInfo: NodeInfo): number {
+    if (this.peer !== undefined) {
+      const known = this.peer.countOf(nodeInfo);
+      if (known !== undefined) return known;
+    }
     const hit = this.byNode.get(nodeInfo);
     if (hit !== undefined && hit.generation === nodeInfo.generation) return hit.count;
     const count = countPodsMatchSelector(nodeInfo.pods, this.selector, this.namespace);
@@ -65,7 +76,8 @@ export class HostnameCountMemo {
 /** Hostname count memos by `(namespace, selector)`, bounded; the oldest is dropped first. */
 export class HostnameCountCache {
   private readonly memos = new Map<string, HostnameCountMemo>();
-  constructor(private readonly max = 64) {}
+  // As for DomainTotalsCache: many workloads' pods are scheduled interleaved.
+  constructor(private readonly max = 1024) {}
   memo(selector: SpreadConstraint['selector'], namespace: string): HostnameCountMemo {
     const key = `${namespace}\u0000${selector.toString()}`;
     let m = this.memos.get(key);
@@ -75,6 +87,120 @@ export class HostnameCountCache {
         if (oldest.done !== true) this.memos.delete(oldest.value);
       }
       m = new HostnameCountMemo(selector, namespace);
+      this.memos.set(key, m);
+    }
+    return m;
+  }
+}
+
+/**
+ * Selected pods per domain of one topology key over every node of the lister's list, for one
+ * `(namespace, selector)` and one set of required topology keys, kept up to date from the lister's
+ * changed-node journal so that PreScore does not walk every node in every cycle. It only serves
+ * constraints whose node inclusion policies admit every node (no taint policy, no node affinity
+ * to honor). A pure cache: its totals are the sums the full walk would make.
+ */
+export class DomainTotalsMemo {
+  private nodes: readonly NodeInfo[] | undefined;
+  private mark: number | undefined;
+  private readonly indexOf = new Map<NodeInfo, number>();
+  /** Per position: the node's domain, or undefined when it lacks a required key. */
+  private values: (string | undefined)[] = [];
+  private contributions: number[] = [];
+  /** Per position: the node's `generation` when it was last counted. */
+  private generations: number[] = [];
+  readonly totals = new Map<string, number>();
+
+  constructor(
+    private readonly selector: SpreadConstraint['selector'],
+    private readonly namespace: string,
+    private readonly topologyKey: string,
+    /** Constraints whose keys a node must all have to count (undefined: none required). */
+    private readonly required: readonly SpreadConstraint[] | undefined,
+  ) {}
+
+  /** The totals for `allNodes` (the lister's `list()`), brought up to date. */
+  refresh(allNodes: readonly NodeInfo[], lister: NodeInfoLister): ReadonlyMap<string, number> {
+    if (this.nodes !== allNodes) {
+      this.indexOf.clear();
+      this.totals.clear();
+      this.values = new Array<string | undefined>(allNodes.length).fill(undefined);
+      this.contributions = new Array<number>(allNodes.length).fill(0);
+      this.generations = new Array<number>(allNodes.length).fill(-1);
+      for (let i = 0; i < allNodes.length; i++) {
+        const ni = allNodes[i] as NodeInfo;
+        this.indexOf.set(ni, i);
+        this.account(i, ni);
+      }
+    } else {
+      const changed = this.mark !== undefined && lister.nodesChangedSince !== undefined ? lister.nodesChangedSince(this.mark) : undefined;
+      if (changed !== undefined) {
+        // A node may be reported more than once; recounting it again changes nothing.
+        for (const ni of changed) {
+          const at = this.indexOf.get(ni);
+          if (at !== undefined) this.update(at, ni);
+        }
+      } else {
+        // The journal no longer reaches back to the last visit: the same list, so the nodes whose
+        // generation moved are the changed ones.
+        for (let i = 0; i < allNodes.length; i++) this.update(i, allNodes[i] as NodeInfo);
+      }
+    }
+    this.nodes = allNodes;
+    this.mark = lister.changeMark?.();
+    return this.totals;
+  }
+
+  /**
+   * The selected pods of `ni` as counted at its current generation, or undefined when that count
+   * is not at hand (an unlisted node, a changed one, or one lacking a required key).
+   */
+  countOf(ni: NodeInfo): number | undefined {
+    const at = this.indexOf.get(ni);
+    if (at === undefined || this.generations[at] !== ni.generation || this.values[at] === undefined) return undefined;
+    return this.contributions[at] as number;
+  }
+
+  /** Recounts the node at `at` unless it is unchanged since it was last counted. */
+  private update(at: number, ni: NodeInfo): void {
+    if (this.generations[at] === ni.generation) return;
+    const old = this.values[at];
+    if (old !== undefined) this.totals.set(old, (this.totals.get(old) as number) - (this.contributions[at] as number));
+    this.account(at, ni);
+  }
+
+  private account(at: number, ni: NodeInfo): void {
+    this.generations[at] = ni.generation;
+    const labels = ni.node.metadata?.labels;
+    if (this.required !== undefined && !nodeLabelsMatchSpreadConstraints(labels, this.required)) {
+      this.values[at] = undefined;
+      this.contributions[at] = 0;
+      return;
+    }
+    const value = labelValue(labels, this.topologyKey) ?? '';
+    const c = countPodsMatchSelector(ni.pods, this.selector, this.namespace);
+    this.values[at] = value;
+    this.contributions[at] = c;
+    this.totals.set(value, (this.totals.get(value) ?? 0) + c);
+  }
+}
+
+/** {@link DomainTotalsMemo}s by `(namespace, selector, topology key, required keys)`, bounded; oldest dropped first. */
+export class DomainTotalsCache {
+  private readonly memos = new Map<string, DomainTotalsMemo>();
+  // Room for one memo per workload of a large cluster: pods of many workloads are scheduled
+  // interleaved, and a memo dropped between its visits is rebuilt over every node.
+  constructor(private readonly max = 1024) {}
+  memo(c: SpreadConstraint, namespace: string, required: readonly SpreadConstraint[] | undefined): DomainTotalsMemo {
+    const keys = required === undefined ? '' : required.map((r) => r.topologyKey).join('\u0001');
+    const key = `${namespace}\u0000${c.selector.toString()}\u0000${c.topologyKey}\u0000${required === undefined ? 0 : 1}${keys}`;
+    let m = this.memos.get(key);
+    if (m === undefined) {
+      if (this.memos.size >= this.max) {
+        const oldest = this.memos.keys().next();
+        if (oldest.done !== true) this.memos.delete(oldest.value);
+      }
+      m = new DomainTotalsMemo(c.selector, namespace, c.topologyKey, required === undefined ? undefined : required.slice());
       this.memos.set(key, m);
     }
     return m;
@@ -109,6 +235,8 @@ export function calPreScoreState(
   allNodes: readonly NodeInfo[],
   requireAllTopologies: boolean,
   cache: PodCountCache,
+  totalsCache?: DomainTotalsCache,
+  lister?: NodeInfoLister,
 ): PreScoreState {
   const n = constraints.length;
   const ignoredNodes = new Set<string>();
@@ -158,6 +286,28 @@ export function calPreScoreState(
     domainIndex.push(index);
     sums.push(sum);
   }
+  // Constraints whose node inclusion policies admit every node take their sums from the journalled
+  // per-domain totals, when the node list is the lister's own; the others are walked below.
+  const fromTotals = new Array<boolean>(n).fill(false);
+  let refreshedTotals: Map<string, DomainTotalsMemo> | undefined;
+  if (tracked && totalsCache !== undefined && lister !== undefined && lister.changeMark !== undefined && lister.list() === allNodes) {
+    tracked = false;
+    for (let i = 0; i < n; i++) {
+      const index = domainIndex[i] as Map<string, number>;
+      if (index.size === 0) continue;
+      const c = constraints[i] as SpreadConstraint;
+      if (c.nodeTaintsPolicy === 'Honor' || (c.nodeAffinityPolicy === 'Honor' && affinityMatters)) {
+        tracked = true;
+        continue;
+      }
+      const memo = totalsCache.memo(c, ns, requireAllTopologies ? constraints : undefined);
+      const totals = memo.refresh(allNodes, lister);
+      (refreshedTotals ??= new Map()).set(c.selector.toString(), memo);
+      const sum = sums[i] as number[];
+      for (const [value, at] of index) sum[at] = totals.get(value) ?? 0;
+      fromTotals[i] = true;
+    }
+  }
   for (let ni = 0; tracked && ni < allNodes.length; ni++) {
     const nodeInfo = allNodes[ni] as NodeInfo;
     const node = nodeInfo.node;
@@ -169,7 +319,7 @@ export function calPreScoreState(
     for (let i = 0; i < n; i++) {
       const index = domainIndex[i] as Map<string, number>;
       // Only domains of filtered nodes are tracked (never the hostname ones).
-      if (index.size === 0) continue;
+      if (index.size === 0 || fromTotals[i] === true) continue;
       const c = constraints[i] as SpreadConstraint;
       const at = index.get(labelValue(labels, c.topologyKey) ?? '');
       if (at === undefined) continue;
@@ -190,7 +340,7 @@ export function calPreScoreState(
     const m = counts[i] as Map<string, number>;
     for (const [value, at] of domainIndex[i] as Map<string, number>) m.set(value, sum[at] as number);
   }
-  return { constraints, namespace: ns, ignoredNodes, topologyValueToPodCounts: counts, topologyNormalizingWeight: weights };
+  return { constraints, namespace: ns, ignoredNodes, topologyValueToPodCounts: counts, topologyNormalizingWeight: weights, ...(refreshedTotals === undefined ? {} : { refreshedTotals }) };
 }
 
 /** The error upstream returns when Score or NormalizeScore find no PreScore state. */
