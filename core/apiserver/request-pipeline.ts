@@ -235,31 +235,10 @@ export class RequestPipeline {
       }
     }
     if (errors.length > 0) return apiErr(invalid({ group: r.info.group, kind: r.info.kind }, name, errors));
-    let allocated: AllocationRecord | undefined;
-    if (r.key === SERVICE_KEY) {
-      const a = this.#allocator.allocate(obj, undefined);
-      if (!a.ok) return apiErr(invalid({ group: '', kind: 'Service' }, name, a.errors));
-      obj = a.object;
-      allocated = a.allocated;
-    }
-
-    // Validating admission.
-    if (r.key === PRIORITY_CLASS_KEY) {
-      const denied = priorityValidateClass(this.store, 'CREATE', obj, r.resource);
-      if (denied !== undefined) {
-        this.#undo(crd, allocated);
-        return apiErr(denied);
-      }
-    }
-    if (this.policies.anyFor('validate', ctx)) {
-      const frozen = freezeCopy(obj) as Frozen;
-      const out = this.policies.validate(ctx, frozen);
-      if (!out.ok) {
-        this.#undo(crd, allocated);
-        return out;
-      }
-      obj = frozen as unknown as Readonly<Obj>;
-    }
+    const admitted = this.#allocateAndValidate(r, name, obj, undefined, ctx, crd);
+    if (!admitted.ok) return admitted;
+    const allocated = admitted.value.allocated;
+    obj = admitted.value.obj;
 
     const res = this.store.create(obj as unknown as StorableObject, needsIdentityOnCreate(r.info) ? { prepare: prepareJobWithIdentity } : {});
     if (!res.ok) {
@@ -362,31 +341,10 @@ export class RequestPipeline {
       else crd = staged.stage;
     }
     if (errors.length > 0) return apiErr(invalid({ group: r.info.group, kind: r.info.kind }, name, errors));
-    let allocated: AllocationRecord | undefined;
-    if (r.key === SERVICE_KEY) {
-      const a = this.#allocator.allocate(obj, old);
-      if (!a.ok) return apiErr(invalid({ group: '', kind: 'Service' }, name, a.errors));
-      obj = a.object;
-      allocated = a.allocated;
-    }
-
-    // Validating admission.
-    if (r.key === PRIORITY_CLASS_KEY) {
-      const denied = priorityValidateClass(this.store, 'UPDATE', obj, r.resource);
-      if (denied !== undefined) {
-        this.#undo(crd, allocated);
-        return apiErr(denied);
-      }
-    }
-    if (this.policies.anyFor('validate', ctx)) {
-      const frozen = freezeCopy(obj) as Frozen;
-      const out = this.policies.validate(ctx, frozen);
-      if (!out.ok) {
-        this.#undo(crd, allocated);
-        return out;
-      }
-      obj = frozen as unknown as Readonly<Obj>;
-    }
+    const admitted = this.#allocateAndValidate(r, name, obj, old, ctx, crd);
+    if (!admitted.ok) return admitted;
+    const allocated = admitted.value.allocated;
+    obj = admitted.value.obj;
 
     const res = this.store.update(obj as unknown as StorableObject);
     if (!res.ok) {
@@ -516,6 +474,49 @@ export class RequestPipeline {
   }
 
   /** Gives back what a failed write staged: a CRD registration, Service IPs and ports. */
+  /**
+   * The steps create and update share after validation: allocate a Service's cluster IP and node
+   * ports, then validating admission (the Priority plugin's class check, then the policies). On a
+   * rejection, whatever was staged (CRD registration, allocations) is undone.
+   */
+  #allocateAndValidate(
+    r: ResolvedKind,
+    name: string,
+    input: Readonly<Obj>,
+    old: Readonly<Obj> | undefined,
+    ctx: PolicyContext,
+    crd: CrdStage | undefined,
+  ): ApiResult<{ obj: Readonly<Obj>; allocated: AllocationRecord | undefined }> {
+    let obj = input;
+    let allocated: AllocationRecord | undefined;
+    if (r.key === SERVICE_KEY) {
+      const a = this.#allocator.allocate(obj, old);
+      if (!a.ok) {
+        this.#undo(crd, undefined);
+        return apiErr(invalid({ group: '', kind: 'Service' }, name, a.errors));
+      }
+      obj = a.object;
+      allocated = a.allocated;
+    }
+    if (r.key === PRIORITY_CLASS_KEY) {
+      const denied = priorityValidateClass(this.store, ctx.operation === 'CREATE' ? 'CREATE' : 'UPDATE', obj, r.resource);
+      if (denied !== undefined) {
+        this.#undo(crd, allocated);
+        return apiErr(denied);
+      }
+    }
+    if (this.policies.anyFor('validate', ctx)) {
+      const frozen = freezeCopy(obj) as Frozen;
+      const out = this.policies.validate(ctx, frozen);
+      if (!out.ok) {
+        this.#undo(crd, allocated);
+        return out;
+      }
+      obj = frozen as unknown as Readonly<Obj>;
+    }
+    return apiOk({ obj, allocated });
+  }
+
   #undo(crd: CrdStage | undefined, allocated: AllocationRecord | undefined): void {
     crd?.rollback();
     if (allocated !== undefined) this.#allocator.undo(allocated);
