@@ -28,9 +28,8 @@
  * `BENCH_CLUSTER_NODES` and `BENCH_CLUSTER_PODS` replace the sizes of the `kubelets` scenarios
  * with a single custom one.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { BenchResult } from './bench-result.js';
+import { collectGarbage, MemoryPeak } from './bench-support.js';
 import { createSimulation, type ClusterSimulation, type CreateSimulationOptions, type DeepReadonly, type KubeObject, type Pod } from '../core/index.js';
 // Registers the default scheduler plugins (and controllers) as createSimulation's defaults.
 import '../plugins/index.js';
@@ -73,26 +72,6 @@ export interface ScenarioMeasurement {
 // Helpers shared by scenarios
 // ---------------------------------------------------------------------------------------------
 
-class MemoryPeak {
-  heapUsed = 0;
-  rss = 0;
-  sample(): void {
-    const m = process.memoryUsage();
-    if (m.heapUsed > this.heapUsed) this.heapUsed = m.heapUsed;
-    if (m.rss > this.rss) this.rss = m.rss;
-  }
-}
-
-let gcFn: (() => void) | undefined;
-
-/** A full collection between scenarios, so each one's heap peak is its own. */
-function collectGarbage(): void {
-  if (gcFn === undefined) {
-    setFlagsFromString('--expose-gc');
-    gcFn = runInNewContext('gc') as () => void;
-  }
-  gcFn();
-}
 
 function scaled(n: number, min: number): number {
   return Math.max(min, Math.round(n * SCALE));

@@ -12,6 +12,7 @@
  * `BENCH_DEPLOYMENTS`, `BENCH_REPLICAS` set the sizes directly.
  */
 import type { BenchResult } from './bench-result.js';
+import { MemoryPeak } from './bench-support.js';
 import { createSimulation, type KubeObject } from '../core/index.js';
 import '../plugins/index.js';
 
@@ -59,13 +60,8 @@ function deployments(d: number, replicas: number): KubeObject[] {
 
 export async function run(): Promise<BenchResult[]> {
   const label = `control plane: ${NODES} nodes, ${DEPLOYMENTS} Deployments × ${REPLICAS}`;
-  let peakRss = 0;
-  let peakHeap = 0;
-  const sample = (): void => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  };
+  const peak = new MemoryPeak();
+  const sample = (): void => peak.sample();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const cluster = createSimulation({
@@ -100,7 +96,7 @@ export async function run(): Promise<BenchResult[]> {
     { name: label, metric: 'cpu time', value: Math.round((cpu.user + cpu.system) / 1000), unit: 'ms' },
     { name: label, metric: 'simulated time', value: cluster.nowMs, unit: 'ms' },
     { name: label, metric: 'events/s', value: Math.round(steps / (wallMs / 1000)), unit: 'events/s', extra: { events: steps } },
-    { name: label, metric: 'peak RSS', value: Math.round(peakRss / 2 ** 20), unit: 'MB' },
-    { name: label, metric: 'peak heap used', value: Math.round(peakHeap / 2 ** 20), unit: 'MB' },
+    { name: label, metric: 'peak RSS', value: Math.round(peak.rss / 2 ** 20), unit: 'MB' },
+    { name: label, metric: 'peak heap used', value: Math.round(peak.heapUsed / 2 ** 20), unit: 'MB' },
   ];
 }

@@ -25,9 +25,8 @@
  * keep at least 100 so the sampling rule still applies), and `BENCH_WORKLOADS` (comma-separated
  * substrings of workload names) picks workloads.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { BenchResult } from './bench-result.js';
+import { collectGarbage, MemoryPeak } from './bench-support.js';
 import {
   ActionType,
   defaultSchedulerConfig,
@@ -258,26 +257,6 @@ const WORKLOADS: readonly Workload[] = [
 // Memory
 // ---------------------------------------------------------------------------------------------
 
-class MemoryPeak {
-  heapUsed = 0;
-  rss = 0;
-  sample(): void {
-    const m = process.memoryUsage();
-    if (m.heapUsed > this.heapUsed) this.heapUsed = m.heapUsed;
-    if (m.rss > this.rss) this.rss = m.rss;
-  }
-}
-
-let gcFn: (() => void) | undefined;
-
-/** A full collection between runs, so each run's heap peak is its own. */
-function collectGarbage(): void {
-  if (gcFn === undefined) {
-    setFlagsFromString('--expose-gc');
-    gcFn = runInNewContext('gc') as () => void;
-  }
-  gcFn();
-}
 
 // ---------------------------------------------------------------------------------------------
 // The harness: the scheduler over an in-memory cluster
