@@ -209,15 +209,11 @@ export class RequestPipeline {
       obj = defaultTolerationSeconds(priority.object);
     }
     const ctx = this.#policyContext('CREATE', r, ns, name, undefined, userAgent);
-    if (this.policies.anyFor('mutate', ctx)) {
-      const out = this.policies.mutate(ctx, freezeCopy(obj) as Frozen);
-      if (!out.ok) return out;
-      if (out.changed) {
-        const again = this.#decode(out.object as unknown as Readonly<Obj>, r, undefined, false);
-        if (!again.ok) return again;
-        obj = again.value.object;
-        errors = again.value.errors;
-      }
+    const mutated = this.#mutatingPolicies(ctx, r, obj, undefined);
+    if (!mutated.ok) return mutated;
+    if (mutated.value !== undefined) {
+      obj = mutated.value.object;
+      errors = mutated.value.errors;
     }
 
     // Strategy and validation.
@@ -316,15 +312,11 @@ export class RequestPipeline {
       obj = defaultTolerationSeconds(priority.object);
     }
     const ctx = this.#policyContext('UPDATE', r, ns, name, existing, userAgent);
-    if (this.policies.anyFor('mutate', ctx)) {
-      const out = this.policies.mutate(ctx, freezeCopy(obj) as Frozen);
-      if (!out.ok) return out;
-      if (out.changed) {
-        const again = this.#decode(out.object as unknown as Readonly<Obj>, r, existing, false);
-        if (!again.ok) return again;
-        obj = again.value.object;
-        errors = again.value.errors;
-      }
+    const mutated = this.#mutatingPolicies(ctx, r, obj, existing);
+    if (!mutated.ok) return mutated;
+    if (mutated.value !== undefined) {
+      obj = mutated.value.object;
+      errors = mutated.value.errors;
     }
 
     // Optimistic concurrency is checked before validation, as the registry's GuaranteedUpdate does.
@@ -515,6 +507,26 @@ export class RequestPipeline {
       obj = frozen as unknown as Readonly<Obj>;
     }
     return apiOk({ obj, allocated });
+  }
+
+  /**
+   * The admission policies' mutating phase, shared by create and update: a policy's change is decoded
+   * again (validation, defaulting, pruning), so what the later steps see is a valid object. Undefined
+   * when no policy changed anything.
+   */
+  #mutatingPolicies(
+    ctx: PolicyContext,
+    r: ResolvedKind,
+    obj: Readonly<Obj>,
+    existing: Frozen | undefined,
+  ): ApiResult<{ object: Readonly<Obj>; errors: readonly FieldError[] } | undefined> {
+    if (!this.policies.anyFor('mutate', ctx)) return apiOk(undefined);
+    const out = this.policies.mutate(ctx, freezeCopy(obj) as Frozen);
+    if (!out.ok) return out;
+    if (!out.changed) return apiOk(undefined);
+    const again = this.#decode(out.object as unknown as Readonly<Obj>, r, existing, false);
+    if (!again.ok) return again;
+    return apiOk({ object: again.value.object, errors: again.value.errors });
   }
 
   #undo(crd: CrdStage | undefined, allocated: AllocationRecord | undefined): void {
