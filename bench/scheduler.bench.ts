@@ -100,6 +100,8 @@ interface PodShape {
   readonly labels?: Record<string, string>;
   readonly affinity?: NonNullable<Pod['spec']>['affinity'];
   readonly topologySpreadConstraints?: NonNullable<Pod['spec']>['topologySpreadConstraints'];
+  /** The ReplicaSet that controls the pod (its controller owner reference). */
+  readonly owner?: { readonly name: string; readonly uid: string };
 }
 
 /** Builds pods with uids from a counter, so every run of a workload builds identical pods. */
@@ -119,6 +121,9 @@ class PodFactory {
         uid: `pod-uid-${n}`,
         creationTimestamp: '2026-01-01T00:00:00Z',
         ...(shape.labels ? { labels: { ...shape.labels } } : {}),
+        ...(shape.owner
+          ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: shape.owner.name, uid: shape.owner.uid, controller: true, blockOwnerDeletion: true }] }
+          : {}),
       },
       spec: {
         schedulerName: 'default-scheduler',
@@ -143,6 +148,11 @@ interface WorkloadInput {
 interface Workload {
   readonly name: string;
   readonly build: () => WorkloadInput;
+  /**
+   * Whether each bound pod's status then changes to Running, as its kubelet would report it (the
+   * scheduler cache sees one more update per pod, and the node's view changes again).
+   */
+  readonly kubelet?: boolean;
 }
 
 function range<T>(n: number, f: (i: number) => T): T[] {
@@ -238,6 +248,40 @@ const WORKLOADS: readonly Workload[] = [
     },
   },
   {
+    // Not an upstream workload: what a cluster of Deployments looks like to the scheduler. Pods are
+    // owned by ReplicaSets, so the system default spreading constraints (hostname and zone, soft)
+    // apply with each ReplicaSet's selector; the ReplicaSets' pods arrive interleaved, as their
+    // controllers create them side by side, and each bound pod then turns Running.
+    name: 'SchedulingReplicaSets',
+    kubelet: true,
+    build: () => {
+      const f = new PodFactory();
+      const sets = scaled(300, 10);
+      const perSet = Number(process.env["BENCH_PER_SET"] ?? 34);
+      const rs = range(sets, (i) => {
+        const app = `app-${i}`;
+        const hash = `h${(i * 7919).toString(36)}`;
+        return { name: `${app}-${hash}`, uid: `rs-uid-${i}`, labels: { app, 'pod-template-hash': hash } };
+      });
+      return {
+        nodes: range(scaled(1000, 100), (i) => node(i, { 'topology.kubernetes.io/zone': ZONES[i % ZONES.length]! })),
+        objects: rs.map((r) =>
+          deepFreeze({
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            metadata: { name: r.name, namespace: 'default', uid: r.uid, labels: { ...r.labels } },
+            spec: { replicas: perSet, selector: { matchLabels: { ...r.labels } } },
+          } as KubeObject),
+        ),
+        initPods: [],
+        measurePods: range(sets * perSet, (i) => {
+          const r = rs[i % sets]!;
+          return f.pod(r.name, { labels: r.labels, owner: r });
+        }),
+      };
+    },
+  },
+  {
     // Four 900m pods fill 3.6 of 4 CPUs; each 3-CPU high-priority pod must evict three of them.
     name: 'PreemptionBasic',
     build: () => {
@@ -262,6 +306,12 @@ const WORKLOADS: readonly Workload[] = [
 // The harness: the scheduler over an in-memory cluster
 // ---------------------------------------------------------------------------------------------
 
+/** The lister's kind key: `Kind` for the core group, `group/Kind` otherwise (`apps/ReplicaSet`). */
+function kindKey(o: DeepReadonly<KubeObject>): string {
+  const slash = o.apiVersion.indexOf('/');
+  return slash < 0 ? o.kind : `${o.apiVersion.slice(0, slash)}/${o.kind}`;
+}
+
 function nsName(namespace: string | undefined, name: string | undefined): string {
   return `${namespace ?? 'default'}/${name ?? ''}`;
 }
@@ -276,21 +326,23 @@ class Cluster {
   cycles = 0;
   victims = 0;
 
-  constructor(registry: Registry, nodes: readonly DeepReadonly<Node>[], others: readonly DeepReadonly<KubeObject>[]) {
+  constructor(registry: Registry, nodes: readonly DeepReadonly<Node>[], others: readonly DeepReadonly<KubeObject>[], kubelet = false) {
     const pods = this.pods;
     const uidByName = this.uidByName;
+    // Other objects by kind and name, as an informer cache indexes them.
+    const byName = new Map(others.map((o) => [`${kindKey(o)}/${nsName(o.metadata.namespace, o.metadata.name)}`, o]));
     const objects: ObjectLister = {
       list(kind, ns) {
         if (kind === 'Pod') return [...pods.values()].filter((p) => ns === undefined || p.metadata?.namespace === ns) as unknown as DeepReadonly<KubeObject>[];
         if (kind === 'Node') return nodes as unknown as DeepReadonly<KubeObject>[];
-        return others.filter((o) => o.kind === kind && (ns === undefined || o.metadata.namespace === ns));
+        return others.filter((o) => kindKey(o) === kind && (ns === undefined || o.metadata.namespace === ns));
       },
       get(kind, ns, name) {
         if (kind === 'Pod') {
           const uid = uidByName.get(nsName(ns, name));
           return uid === undefined ? undefined : (pods.get(uid) as unknown as DeepReadonly<KubeObject> | undefined);
         }
-        return this.list(kind, ns).find((o) => o.metadata?.name === name);
+        return byName.get(`${kind}/${nsName(ns, name)}`);
       },
     };
     const current = (p: DeepReadonly<Pod>): DeepReadonly<Pod> | undefined => pods.get(p.metadata?.uid ?? '');
@@ -303,7 +355,9 @@ class Cluster {
         const cur = current(p);
         if (!cur) return Status.error(`pods "${p.metadata?.name}" not found`);
         if (cur.spec?.nodeName) return Status.error(`pod ${p.metadata?.name} is already assigned to node "${cur.spec.nodeName}"`);
-        replace(cur, Object.freeze({ ...cur, spec: Object.freeze({ ...cur.spec!, nodeName }) }) as DeepReadonly<Pod>);
+        const bound = Object.freeze({ ...cur, spec: Object.freeze({ ...cur.spec!, nodeName }) }) as DeepReadonly<Pod>;
+        replace(cur, bound);
+        if (kubelet) replace(bound, Object.freeze({ ...bound, status: Object.freeze({ phase: 'Running', hostIP: '10.0.0.1' }) }) as DeepReadonly<Pod>);
         return Status.success();
       },
       // Preemption victims terminate at once, as in `runWhatIf`.
@@ -383,7 +437,7 @@ interface RunResult {
 function runOnce(registry: Registry, w: Workload): RunResult {
   collectGarbage();
   const input = w.build();
-  const cluster = new Cluster(registry, input.nodes, input.objects);
+  const cluster = new Cluster(registry, input.nodes, input.objects, w.kubelet === true);
   cluster.add(input.initPods);
   cluster.drain();
   const cyclesBefore = cluster.cycles;

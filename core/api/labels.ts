@@ -672,6 +672,8 @@ function sortByKey(reqs: Requirement[]): Requirement[] {
 
 class RequirementsSelector implements Selector {
   private readonly reqs: readonly Requirement[];
+  /** `toString()`, computed on first use (selectors are immutable; their text keys caches). */
+  private text: string | undefined = undefined;
 
   constructor(sortedReqs: readonly Requirement[]) {
     this.reqs = Object.freeze([...sortedReqs]);
@@ -687,7 +689,7 @@ class RequirementsSelector implements Selector {
   }
 
   toString(): string {
-    return this.reqs.map((r) => r.toString()).join(',');
+    return (this.text ??= this.reqs.map((r) => r.toString()).join(','));
   }
 
   isEmpty(): boolean {
@@ -789,6 +791,33 @@ export type SelectorResult =
  */
 export function tryLabelSelectorAsSelector(ls: DeepReadonly<LabelSelector> | null | undefined): SelectorResult {
   if (ls === undefined || ls === null) return { ok: true, selector: NOTHING };
+  // Objects from the store and informer caches are deeply frozen and converted again and again
+  // (controllers, scheduler plugins): their results are kept. Anything that could still change is
+  // converted each time.
+  if (!isFrozenSelector(ls)) return convertLabelSelector(ls);
+  let result = converted.get(ls);
+  if (result === undefined) {
+    result = convertLabelSelector(ls);
+    converted.set(ls, result);
+  }
+  return result;
+}
+
+/** Conversions of frozen label selectors, by object. */
+const converted = new WeakMap<DeepReadonly<LabelSelector>, SelectorResult>();
+
+/** Whether nothing in `ls` that the conversion reads can change. */
+function isFrozenSelector(ls: DeepReadonly<LabelSelector>): boolean {
+  if (!Object.isFrozen(ls)) return false;
+  if (ls.matchLabels !== undefined && ls.matchLabels !== null && !Object.isFrozen(ls.matchLabels)) return false;
+  const exprs = ls.matchExpressions;
+  if (exprs === undefined || exprs === null) return true;
+  if (!Object.isFrozen(exprs)) return false;
+  for (const e of exprs) if (!Object.isFrozen(e) || (e.values !== undefined && e.values !== null && !Object.isFrozen(e.values))) return false;
+  return true;
+}
+
+function convertLabelSelector(ls: DeepReadonly<LabelSelector>): SelectorResult {
   const matchLabels = ls.matchLabels ?? {};
   const exprs = ls.matchExpressions ?? [];
   const labelKeys = Object.keys(matchLabels);

@@ -279,6 +279,13 @@ export interface NodeInfo {
   readonly imageStates: ReadonlyMap<string, ImageStateSummary>;
   /** Bumped on every change; lets the framework detect plugins that mutate a NodeInfo. */
   readonly generation: number;
+  /**
+   * How many of `pods` are in namespace `namespace`, not terminating (no `deletionTimestamp`), and
+   * labelled `key=value`: an index kept as pods come and go, so that spreading counts need not scan
+   * every pod of every node. Optional, so that NodeInfos written by hand (plugins' own tests) need
+   * not provide it; callers fall back to scanning `pods`.
+   */
+  countPodsWithLabel?(namespace: string, key: string, value: string): number;
   /** A deep copy that can be changed (preemption's what-if evaluation). */
   clone(): MutableNodeInfo;
 }
@@ -351,6 +358,16 @@ export class MutableNodeInfo implements NodeInfo {
   allocatable: ResourceVector = emptyResourceVector();
   imageStates: Map<string, ImageStateSummary> = new Map();
   generation = 0;
+  /**
+   * Pod label counts by namespace, key and value (see `countPodsWithLabel`), of the pods that are
+   * not terminating; built on the first query and kept up to date from then on.
+   */
+  private labelIndex: Map<string, Map<string, Map<string, number>>> | undefined = undefined;
+  /**
+   * The cluster-wide index this NodeInfo reports its pods' labels to (the scheduler cache's, for the
+   * NodeInfos it lists); clones report to none.
+   */
+  postings: PodLabelSets | undefined = undefined;
 
   constructor(node: DeepReadonly<Node>) {
     this.node = node;
@@ -376,6 +393,8 @@ export class MutableNodeInfo implements NodeInfo {
     addResourceVectors(this.requested, pi.requests);
     addResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
     if (hasHostPorts(pi.pod)) for (const hp of podHostPorts(pi.pod)) this.usedPorts.add(hp.ip, hp.protocol, hp.port);
+    if (this.labelIndex !== undefined) indexPodLabels(this.labelIndex, pi.pod, 1);
+    if (this.postings !== undefined) this.postings.update(this, pi.pod, 1);
     this.generation++;
   }
 
@@ -401,8 +420,20 @@ export class MutableNodeInfo implements NodeInfo {
     subtractResourceVectors(this.requested, pi.requests);
     subtractResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
     if (hasHostPorts(pi.pod)) for (const hp of podHostPorts(pi.pod)) this.usedPorts.remove(hp.ip, hp.protocol, hp.port);
+    if (this.labelIndex !== undefined) indexPodLabels(this.labelIndex, pi.pod, -1);
+    if (this.postings !== undefined) this.postings.update(this, pi.pod, -1);
     this.generation++;
     return true;
+  }
+
+  countPodsWithLabel(namespace: string, key: string, value: string): number {
+    let index = this.labelIndex;
+    if (index === undefined) {
+      index = new Map();
+      for (let i = 0; i < this.pods.length; i++) indexPodLabels(index, this.pods[i]!.pod, 1);
+      this.labelIndex = index;
+    }
+    return index.get(namespace)?.get(key)?.get(value) ?? 0;
   }
 
   clone(): MutableNodeInfo {
@@ -419,11 +450,147 @@ export class MutableNodeInfo implements NodeInfo {
     c.allocatable = cloneResourceVector(this.allocatable);
     c.imageStates = this.imageStates;
     c.generation = this.generation;
+    // Rebuilt on the clone's first query: most clones (preemption's what-ifs) never ask.
+    c.labelIndex = undefined;
+    c.postings = undefined;
     return c;
   }
 
 }
 
+const NO_NODES: ReadonlyMap<NodeInfo, number> = new Map();
+
+/** One distinct label set of a namespace's pods, and the NodeInfos holding such pods. */
+interface LabelSet {
+  readonly labels: Readonly<Record<string, string>>;
+  /** How many pods with exactly these labels each NodeInfo holds. */
+  readonly nodes: Map<NodeInfo, number>;
+}
+
+/** The label sets of one namespace, and for each `key=value` the sets that contain it. */
+interface NamespaceLabelSets {
+  readonly sets: Map<string, LabelSet>;
+  readonly byLabel: Map<string, Map<string, Set<LabelSet>>>;
+}
+
+/** A canonical, unambiguous text for a label set: its entries sorted by key. */
+function labelSetKey(labels: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(labels).filter((k) => typeof labels[k] === 'string');
+  if (keys.length === 0) return '';
+  keys.sort();
+  const entries: string[] = [];
+  for (const k of keys) entries.push(k, labels[k]!);
+  return JSON.stringify(entries);
+}
+
+/**
+ * A cluster-wide index of the pods' labels: per namespace, every distinct label set of the pods that
+ * are not terminating, with the NodeInfos holding such pods and how many each holds. Pods of one
+ * workload share one label set, so the pods a selector picks are found among a few sets rather than
+ * on every node. The scheduler cache keeps one over the NodeInfos it lists (see
+ * `NodeInfoLister.nodesWithPodsMatching`).
+ */
+export class PodLabelSets {
+  private readonly byNamespace = new Map<string, NamespaceLabelSets>();
+
+  /** Adds (`delta` 1) or removes (-1) one pod of `nodeInfo`; terminating pods are not indexed. */
+  update(nodeInfo: NodeInfo, pod: DeepReadonly<Pod>, delta: 1 | -1): void {
+    const meta = pod.metadata;
+    if (meta === undefined || (meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null)) return;
+    const labels: Readonly<Record<string, string>> = meta.labels ?? {};
+    const ns = meta.namespace ?? 'default';
+    let nsSets = this.byNamespace.get(ns);
+    if (nsSets === undefined) this.byNamespace.set(ns, (nsSets = { sets: new Map(), byLabel: new Map() }));
+    const key = labelSetKey(labels);
+    let set = nsSets.sets.get(key);
+    if (set === undefined) {
+      if (delta < 0) return;
+      const own: Record<string, string> = {};
+      for (const k of Object.keys(labels)) if (typeof labels[k] === 'string') own[k] = labels[k];
+      set = { labels: Object.freeze(own), nodes: new Map() };
+      nsSets.sets.set(key, set);
+      for (const k of Object.keys(own)) {
+        let byValue = nsSets.byLabel.get(k);
+        if (byValue === undefined) nsSets.byLabel.set(k, (byValue = new Map()));
+        let sets = byValue.get(own[k]!);
+        if (sets === undefined) byValue.set(own[k]!, (sets = new Set()));
+        sets.add(set);
+      }
+    }
+    const n = (set.nodes.get(nodeInfo) ?? 0) + delta;
+    if (n > 0) {
+      set.nodes.set(nodeInfo, n);
+      return;
+    }
+    set.nodes.delete(nodeInfo);
+    if (set.nodes.size > 0) return;
+    // No pod has these labels any more: forget the set (old revisions of a workload).
+    nsSets.sets.delete(key);
+    for (const k of Object.keys(set.labels)) {
+      const byValue = nsSets.byLabel.get(k);
+      const sets = byValue?.get(set.labels[k]!);
+      if (byValue === undefined || sets === undefined) continue;
+      sets.delete(set);
+      if (sets.size === 0) byValue.delete(set.labels[k]!);
+      if (byValue.size === 0) nsSets.byLabel.delete(k);
+    }
+  }
+
+  /**
+   * The NodeInfos holding pods of `namespace` that `selector` selects, with how many each holds.
+   * When one label set matches, this is that set's live map (valid until the index next changes);
+   * otherwise a new map.
+   */
+  nodesMatching(namespace: string, selector: Selector): ReadonlyMap<NodeInfo, number> {
+    const nsSets = this.byNamespace.get(namespace);
+    if (nsSets === undefined) return NO_NODES;
+    // The sets containing the selector's rarest `key=value`, or every set when it has none.
+    let candidates: Iterable<LabelSet> = nsSets.sets.values();
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const r of selector.requirements()) {
+      const op = r.operator;
+      if ((op !== '=' && op !== '==' && op !== 'in') || r.values.length !== 1) continue;
+      const sets = nsSets.byLabel.get(r.key)?.get(r.values[0]!);
+      if (sets === undefined) return NO_NODES;
+      if (sets.size < fewest) {
+        fewest = sets.size;
+        candidates = sets;
+      }
+    }
+    let only: LabelSet | undefined;
+    let merged: Map<NodeInfo, number> | undefined;
+    for (const set of candidates) {
+      if (!selector.matches(set.labels)) continue;
+      if (only === undefined) {
+        only = set;
+        continue;
+      }
+      if (merged === undefined) merged = new Map(only.nodes);
+      for (const [ni, n] of set.nodes) merged.set(ni, (merged.get(ni) ?? 0) + n);
+    }
+    return merged ?? only?.nodes ?? NO_NODES;
+  }
+}
+
+/** Adds (`delta` 1) or removes (-1) a pod's labels in a `countPodsWithLabel` index; terminating pods are not indexed. */
+function indexPodLabels(index: Map<string, Map<string, Map<string, number>>>, pod: DeepReadonly<Pod>, delta: 1 | -1): void {
+  const meta = pod.metadata;
+  if (meta === undefined || (meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null)) return;
+  const labels = meta.labels;
+  if (labels === undefined || labels === null) return;
+  const ns = meta.namespace ?? 'default';
+  let byKey = index.get(ns);
+  if (byKey === undefined) index.set(ns, (byKey = new Map()));
+  for (const key in labels) {
+    const value = labels[key];
+    if (typeof value !== 'string') continue;
+    let byValue = byKey.get(key);
+    if (byValue === undefined) byKey.set(key, (byValue = new Map()));
+    const n = (byValue.get(value) ?? 0) + delta;
+    if (n > 0) byValue.set(value, n);
+    else byValue.delete(value);
+  }
+}
 
 /** Builds a NodeInfo from a node and the pods bound to it (for tests and the what-if tools). */
 export function newNodeInfo(node: DeepReadonly<Node>, pods: readonly DeepReadonly<Pod>[] = []): MutableNodeInfo {

@@ -9,6 +9,7 @@
  * `PluginError` naming the plugin and the extension point.
  */
 import type { DeepReadonly, KubeObject, Pod } from '../api/types.js';
+import type { Selector } from '../api/labels.js';
 import type { Rng } from '../sim/rng.js';
 import type { ClusterEventWithHint } from './cluster-event.js';
 import type { CycleState } from './cycle-state.js';
@@ -169,6 +170,13 @@ export interface NodeInfoLister {
    * or the mark is too old): then every node may have changed.
    */
   nodesChangedSince?(mark: number): readonly NodeInfo[] | undefined;
+  /**
+   * The listed nodes holding pods of `namespace` that are not terminating and that `selector`
+   * selects (an empty selector selects every pod), with how many each holds: a cluster-wide index, so
+   * that a count over every node visits only the nodes that matter. Optional; the map may be a live
+   * view, valid until the snapshot next changes.
+   */
+  nodesWithPodsMatching?(namespace: string, selector: Selector): ReadonlyMap<NodeInfo, number>;
 }
 
 /**

@@ -11,7 +11,8 @@
  * changed since the last cycle.
  */
 import type { DeepReadonly, Node, Pod } from '../api/types.js';
-import { MutableNodeInfo, podInfoFor, type ImageStateSummary, type NodeInfo, type PodInfo } from './node-info.js';
+import type { Selector } from '../api/labels.js';
+import { MutableNodeInfo, PodLabelSets, podInfoFor, type ImageStateSummary, type NodeInfo, type PodInfo } from './node-info.js';
 import type { NodeInfoLister } from './plugin.js';
 
 /** Bit 1: the node has pods with affinity; bit 2: pods with required anti-affinity. */
@@ -130,6 +131,8 @@ export class SchedulerCache implements NodeInfoLister {
   private affinityListCache: MutableNodeInfo[] | undefined;
   private antiAffinityListCache: MutableNodeInfo[] | undefined;
   private imagesDirty = true;
+  /** Pod label sets over the listed NodeInfos (see `nodesWithPodsMatching`); each NodeInfo reports to it. */
+  private readonly postings = new PodLabelSets();
   /** Bumped on every change. */
   generation = 0;
   /**
@@ -195,6 +198,11 @@ export class SchedulerCache implements NodeInfoLister {
     return this.mark;
   }
 
+  /** See `NodeInfoLister.nodesWithPodsMatching`. */
+  nodesWithPodsMatching(namespace: string, selector: Selector): ReadonlyMap<NodeInfo, number> {
+    return this.postings.nodesMatching(namespace, selector);
+  }
+
   /** See `NodeInfoLister.nodesChangedSince`. */
   nodesChangedSince(mark: number): readonly NodeInfo[] | undefined {
     if (!Number.isSafeInteger(mark) || mark < this.journalStart || mark > this.mark) return undefined;
@@ -211,6 +219,7 @@ export class SchedulerCache implements NodeInfoLister {
       return;
     }
     const ni = new MutableNodeInfo(node);
+    ni.postings = this.postings;
     const orphans = this.orphanPods.get(name);
     if (orphans) {
       for (const pi of orphans.values()) ni.addPod(pi);
@@ -254,6 +263,8 @@ export class SchedulerCache implements NodeInfoLister {
     this.nodeZones.delete(name);
     // Pods still bound to a deleted node stay known until their own deletion arrives.
     if (ni.pods.length > 0) this.orphanPods.set(name, new Map(ni.pods.map((p) => [p.pod.metadata?.uid ?? '', p])));
+    for (const p of ni.pods) this.postings.update(ni, p.pod, -1);
+    ni.postings = undefined;
     this.imagesDirty = true;
     this.changed(true);
   }

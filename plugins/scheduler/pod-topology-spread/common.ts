@@ -125,6 +125,26 @@ export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selec
 }
 
 /**
+ * {@link countPodsMatchSelector} over a node's pods, answered from the node's label index
+ * (`countPodsWithLabel`) when the selector allows: one `key=value` requirement is the count itself,
+ * and a node with no pod for some `key=value` requirement counts 0. Other selectors scan the pods.
+ */
+export function countNodePodsMatchSelector(nodeInfo: NodeInfo, selector: Selector, ns: string): number {
+  if (selector.isEmpty() || matchesNothing(selector)) return 0;
+  if (nodeInfo.countPodsWithLabel !== undefined) {
+    const reqs = selector.requirements();
+    for (let i = 0; i < reqs.length; i++) {
+      const r = reqs[i] as (typeof reqs)[number];
+      const op = r.operator;
+      if ((op !== '=' && op !== '==' && op !== 'in') || r.values.length !== 1) continue;
+      const c = nodeInfo.countPodsWithLabel(ns, r.key, r.values[0] as string);
+      if (c === 0 || reqs.length === 1) return c;
+    }
+  }
+  return countPodsMatchSelector(nodeInfo.pods, selector, ns);
+}
+
+/**
  * The per-node counts of one `(namespace, selector)`, by position in a node list, reused across
  * scheduling cycles while the NodeInfo at that position is the same object with the same
  * `generation` (NodeInfos bump it on every pod or node change). A pure cache: results are exactly
@@ -152,7 +172,7 @@ export class SelectorCountMemo {
   /** The count for `nodeInfo`, at position `index` (< the reserved size) of the caller's list. */
   count(index: number, nodeInfo: NodeInfo): number {
     if (this.nodes[index] === nodeInfo && this.generations[index] === nodeInfo.generation) return this.counts[index] as number;
-    const c = countPodsMatchSelector(nodeInfo.pods, this.selector, this.namespace);
+    const c = countNodePodsMatchSelector(nodeInfo, this.selector, this.namespace);
     this.nodes[index] = nodeInfo;
     this.generations[index] = nodeInfo.generation;
     this.counts[index] = c;
@@ -258,11 +278,10 @@ function controllerOf(pod: DeepReadonly<Pod>): OwnerReferenceLike | undefined {
   return undefined;
 }
 
-/** Finds a namespaced object by name through the lister's `list`. */
+/** Finds a namespaced object by name (upstream's lister `Get`). */
 function findByName(objects: ObjectLister, kind: string, ns: string, name: string | undefined): DeepReadonly<KubeObject> | undefined {
   if (name === undefined) return undefined;
-  for (const o of objects.list(kind, ns)) if (o.metadata.name === name) return o;
-  return undefined;
+  return objects.get(kind, ns, name);
 }
 
 function mergeInto(set: Record<string, string>, from: unknown): void {
@@ -309,7 +328,8 @@ export function defaultSelector(pod: DeepReadonly<Pod>, objects: ObjectLister): 
     const obj = findByName(objects, `apps/${owner.kind}`, ns, owner.name);
     if (obj !== undefined) {
       const other = tryLabelSelectorAsSelector(specSelectorOf(obj) as Parameters<typeof tryLabelSelectorAsSelector>[0]);
-      if (other.ok && !matchesNothing(other.selector)) selector = selector.add(...other.selector.requirements());
+      // With nothing from Services the result is the controller's own selector (already sorted).
+      if (other.ok && !matchesNothing(other.selector)) selector = selector.isEmpty() ? other.selector : selector.add(...other.selector.requirements());
     }
   }
   return selector;

@@ -229,8 +229,10 @@ function createPodTopologySpread(args: PodTopologySpreadArgs | undefined, handle
       const hostnameCounts = pre.constraints.map((c) => {
         if (c.topologyKey !== LABEL_HOSTNAME) return null;
         const memo = hostnameCache.memo(c.selector, pre.namespace);
-        // Only totals refreshed in this very PreScore are current for every node.
-        memo.peer = pre.refreshedTotals?.get(c.selector.toString());
+        // Only counts taken in this very PreScore are current for every node.
+        const key = c.selector.toString();
+        memo.selected = pre.selected?.get(key);
+        memo.peer = pre.refreshedTotals?.get(key);
         return memo;
       });
       state.write(PRE_SCORE_STATE_KEY, { ...pre, hostnameCounts });

@@ -4,10 +4,10 @@
  *
  * Mirrors `pkg/scheduler/framework/plugins/podtopologyspread/scoring.go`.
  */
-import { MAX_NODE_SCORE, RequiredNodeAffinity, Status, StateKey, type DeepReadonly, type NodeInfo, type NodeInfoLister, type NodeScore, type Pod } from 'kubeprop';
+import { MAX_NODE_SCORE, RequiredNodeAffinity, matchesNothing, Status, StateKey, type DeepReadonly, type NodeInfo, type NodeInfoLister, type NodeScore, type Pod } from 'kubeprop';
 import {
   LABEL_HOSTNAME,
-  countPodsMatchSelector,
+  countNodePodsMatchSelector,
   labelValue,
   hasUntoleratedTaint,
   nodeLabelsMatchSpreadConstraints,
@@ -16,6 +16,8 @@ import {
   type SelectorCountMemo,
   type SpreadConstraint,
 } from './common.js';
+
+const NO_NODES: ReadonlyMap<NodeInfo, number> = new Map();
 
 /** Upstream's state key name, `PreScorePodTopologySpread`. */
 export const PRE_SCORE_STATE_KEY = new StateKey<PreScoreState>('PreScorePodTopologySpread');
@@ -41,11 +43,16 @@ export interface PreScoreState {
    * Per constraint, a memo of hostname counts by NodeInfo (null for other topology keys): the
    * count of a node is reused while the node's `generation` is unchanged, so Score does not
    * re-match every pod of every node in every cycle. Results are exactly those of
-   * `countPodsMatchSelector`.
+   * `countNodePodsMatchSelector`.
    */
   readonly hostnameCounts?: readonly (HostnameCountMemo | null)[];
   /** The domain totals refreshed by this PreScore, by selector (`selector.toString()`). */
   readonly refreshedTotals?: ReadonlyMap<string, DomainTotalsMemo>;
+  /**
+   * The nodes holding selected pods, with their counts, as the snapshot's index gave them to this
+   * PreScore, by selector (`selector.toString()`).
+   */
+  readonly selected?: ReadonlyMap<string, ReadonlyMap<NodeInfo, number>>;
 }
 
 /** Per-node hostname counts of one `(namespace, selector)`, valid while the node's generation holds. */
@@ -60,14 +67,20 @@ export class HostnameCountMemo {
    * their per-node counts are this memo's counts, already up to date for every listed node.
    */
   peer: DomainTotalsMemo | undefined;
+  /**
+   * The nodes holding selected pods and their counts, from the snapshot's index in this cycle's
+   * PreScore, if any: exactly the counts, and 0 for every node it leaves out.
+   */
+  selected: ReadonlyMap<NodeInfo, number> | undefined;
   count(nodeInfo: NodeInfo): number {
+    if (this.selected !== undefined) return this.selected.get(nodeInfo) ?? 0;
     if (this.peer !== undefined) {
       const known = this.peer.countOf(nodeInfo);
       if (known !== undefined) return known;
     }
     const hit = this.byNode.get(nodeInfo);
     if (hit !== undefined && hit.generation === nodeInfo.generation) return hit.count;
-    const count = countPodsMatchSelector(nodeInfo.pods, this.selector, this.namespace);
+    const count = countNodePodsMatchSelector(nodeInfo, this.selector, this.namespace);
     this.byNode.set(nodeInfo, { generation: nodeInfo.generation, count });
     return count;
   }
@@ -178,7 +191,7 @@ export class DomainTotalsMemo {
       return;
     }
     const value = labelValue(labels, this.topologyKey) ?? '';
-    const c = countPodsMatchSelector(ni.pods, this.selector, this.namespace);
+    const c = countNodePodsMatchSelector(ni, this.selector, this.namespace);
     this.values[at] = value;
     this.contributions[at] = c;
     this.totals.set(value, (this.totals.get(value) ?? 0) + c);
@@ -270,7 +283,6 @@ export function calPreScoreState(
   const ns = podNamespace(pod);
   const requiredNodeAffinity = RequiredNodeAffinity.fromPod(pod);
   const affinityMatters = !requiredNodeAffinity.isEmpty;
-  const memos = constraints.map((c) => cache.memo(c.selector, ns, allNodes.length));
   // Per constraint: the tracked domains' running sums, reached through one hash lookup per node.
   const domainIndex: Map<string, number>[] = [];
   const sums: number[][] = [];
@@ -286,11 +298,13 @@ export function calPreScoreState(
     domainIndex.push(index);
     sums.push(sum);
   }
-  // Constraints whose node inclusion policies admit every node take their sums from the journalled
-  // per-domain totals, when the node list is the lister's own; the others are walked below.
+  // Constraints whose node inclusion policies admit every node take their sums from the snapshot's
+  // index of the nodes holding selected pods, or else from the journalled per-domain totals, when
+  // the node list is the lister's own; the others are walked below.
   const fromTotals = new Array<boolean>(n).fill(false);
   let refreshedTotals: Map<string, DomainTotalsMemo> | undefined;
-  if (tracked && totalsCache !== undefined && lister !== undefined && lister.changeMark !== undefined && lister.list() === allNodes) {
+  let selected: Map<string, ReadonlyMap<NodeInfo, number>> | undefined;
+  if (tracked && lister !== undefined && lister.list() === allNodes && (lister.nodesWithPodsMatching !== undefined || (totalsCache !== undefined && lister.changeMark !== undefined))) {
     tracked = false;
     for (let i = 0; i < n; i++) {
       const index = domainIndex[i] as Map<string, number>;
@@ -300,14 +314,28 @@ export function calPreScoreState(
         tracked = true;
         continue;
       }
-      const memo = totalsCache.memo(c, ns, requireAllTopologies ? constraints : undefined);
-      const totals = memo.refresh(allNodes, lister);
-      (refreshedTotals ??= new Map()).set(c.selector.toString(), memo);
       const sum = sums[i] as number[];
-      for (const [value, at] of index) sum[at] = totals.get(value) ?? 0;
+      if (lister.nodesWithPodsMatching !== undefined) {
+        // An empty selector counts nothing (upstream's countPodsMatchSelector), nor does a nil one.
+        const nodes = c.selector.isEmpty() || matchesNothing(c.selector) ? NO_NODES : lister.nodesWithPodsMatching(ns, c.selector);
+        (selected ??= new Map()).set(c.selector.toString(), nodes);
+        for (const [nodeInfo, count] of nodes) {
+          const labels = nodeInfo.node.metadata?.labels;
+          if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(labels, constraints)) continue;
+          const at = index.get(labelValue(labels, c.topologyKey) ?? '');
+          if (at !== undefined) sum[at] = (sum[at] as number) + count;
+        }
+      } else if (totalsCache !== undefined) {
+        const memo = totalsCache.memo(c, ns, requireAllTopologies ? constraints : undefined);
+        const totals = memo.refresh(allNodes, lister);
+        (refreshedTotals ??= new Map()).set(c.selector.toString(), memo);
+        for (const [value, at] of index) sum[at] = totals.get(value) ?? 0;
+      }
       fromTotals[i] = true;
     }
   }
+  // Per-node count memos, only for the walk below.
+  const memos = tracked ? constraints.map((c) => cache.memo(c.selector, ns, allNodes.length)) : [];
   for (let ni = 0; tracked && ni < allNodes.length; ni++) {
     const nodeInfo = allNodes[ni] as NodeInfo;
     const node = nodeInfo.node;
@@ -340,7 +368,15 @@ export function calPreScoreState(
     const m = counts[i] as Map<string, number>;
     for (const [value, at] of domainIndex[i] as Map<string, number>) m.set(value, sum[at] as number);
   }
-  return { constraints, namespace: ns, ignoredNodes, topologyValueToPodCounts: counts, topologyNormalizingWeight: weights, ...(refreshedTotals === undefined ? {} : { refreshedTotals }) };
+  return {
+    constraints,
+    namespace: ns,
+    ignoredNodes,
+    topologyValueToPodCounts: counts,
+    topologyNormalizingWeight: weights,
+    ...(refreshedTotals === undefined ? {} : { refreshedTotals }),
+    ...(selected === undefined ? {} : { selected }),
+  };
 }
 
 /** The error upstream returns when Score or NormalizeScore find no PreScore state. */
@@ -364,7 +400,7 @@ export function scoreNode(s: PreScoreState, nodeInfo: NodeInfo): number {
     let cnt: number;
     if (c.topologyKey === LABEL_HOSTNAME) {
       const memo = s.hostnameCounts?.[i];
-      cnt = memo ? memo.count(nodeInfo) : countPodsMatchSelector(nodeInfo.pods, c.selector, s.namespace);
+      cnt = memo ? memo.count(nodeInfo) : countNodePodsMatchSelector(nodeInfo, c.selector, s.namespace);
     } else {
       cnt = (s.topologyValueToPodCounts[i] as Map<string, number>).get(value) ?? 0;
     }
