@@ -385,6 +385,10 @@ export class MutableNodeInfo implements NodeInfo {
 
   /** Upstream `AddPodInfo`. */
   addPod(pi: PodInfo): void {
+    this.add(pi, true);
+  }
+
+  private add(pi: PodInfo, labels: boolean): void {
     this.pods.push(pi);
     if (pi.requiredAffinityTerms.length > 0 || pi.requiredAntiAffinityTerms.length > 0 || pi.preferredAffinityTerms.length > 0 || pi.preferredAntiAffinityTerms.length > 0) {
       this.podsWithAffinity.push(pi);
@@ -393,26 +397,49 @@ export class MutableNodeInfo implements NodeInfo {
     addResourceVectors(this.requested, pi.requests);
     addResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
     if (hasHostPorts(pi.pod)) for (const hp of podHostPorts(pi.pod)) this.usedPorts.add(hp.ip, hp.protocol, hp.port);
-    if (this.labelIndex !== undefined) indexPodLabels(this.labelIndex, pi.pod, 1);
-    if (this.postings !== undefined) this.postings.update(this, pi.pod, 1);
+    if (labels) {
+      if (this.labelIndex !== undefined) indexPodLabels(this.labelIndex, pi.pod, 1);
+      if (this.postings !== undefined) this.postings.update(this, pi.pod, 1);
+    }
     this.generation++;
   }
 
   /** Upstream `RemovePod`: removes the pod with the same uid; returns false if it was not there. */
   removePod(pod: DeepReadonly<Pod>): boolean {
-    const uid = pod.metadata?.uid;
-    // A plain scan: this runs for every pod deletion and update the cache sees.
-    const pods = this.pods;
-    let idx = -1;
-    for (let i = 0; i < pods.length; i++) {
-      if (pods[i]!.pod.metadata?.uid === uid) {
-        idx = i;
-        break;
-      }
-    }
+    const idx = this.indexOfPod(pod);
     if (idx < 0) return false;
+    this.removeAt(idx, true);
+    return true;
+  }
+
+  /**
+   * `removePod(old)` then `addPod(pi)`, as upstream's `UpdatePod` (the pod moves to the end of
+   * `pods`), for a new version of a pod on this node. The label indexes are left alone when the
+   * pod's namespace, labels and terminating state are unchanged, as after most status updates.
+   */
+  replacePod(old: DeepReadonly<Pod>, pi: PodInfo): void {
+    const idx = this.indexOfPod(old);
+    const sameLabels = idx >= 0 && sameIndexedLabels(this.pods[idx]!.pod, pi.pod);
+    if (idx >= 0) this.removeAt(idx, !sameLabels);
+    this.add(pi, !sameLabels);
+  }
+
+  /** The position of the pod with `pod`'s uid in `pods`, or -1. */
+  private indexOfPod(pod: DeepReadonly<Pod>): number {
+    const pods = this.pods;
+    // The scheduler cache passes the very object it added: a pointer scan finds it.
+    for (let i = 0; i < pods.length; i++) if (pods[i]!.pod === pod) return i;
+    const uid = pod.metadata?.uid;
+    for (let i = 0; i < pods.length; i++) if (pods[i]!.pod.metadata?.uid === uid) return i;
+    return -1;
+  }
+
+  private removeAt(idx: number, labels: boolean): void {
+    const pods = this.pods;
     const pi = pods[idx]!;
-    this.pods.splice(idx, 1);
+    // Shifted by hand: `splice` would allocate the removed elements' array on every call.
+    for (let i = idx + 1; i < pods.length; i++) pods[i - 1] = pods[i]!;
+    pods.pop();
     const a = this.podsWithAffinity.indexOf(pi);
     if (a >= 0) this.podsWithAffinity.splice(a, 1);
     const r = this.podsWithRequiredAntiAffinity.indexOf(pi);
@@ -420,10 +447,11 @@ export class MutableNodeInfo implements NodeInfo {
     subtractResourceVectors(this.requested, pi.requests);
     subtractResourceVectors(this.nonZeroRequested, pi.nonZeroRequests);
     if (hasHostPorts(pi.pod)) for (const hp of podHostPorts(pi.pod)) this.usedPorts.remove(hp.ip, hp.protocol, hp.port);
-    if (this.labelIndex !== undefined) indexPodLabels(this.labelIndex, pi.pod, -1);
-    if (this.postings !== undefined) this.postings.update(this, pi.pod, -1);
+    if (labels) {
+      if (this.labelIndex !== undefined) indexPodLabels(this.labelIndex, pi.pod, -1);
+      if (this.postings !== undefined) this.postings.update(this, pi.pod, -1);
+    }
     this.generation++;
-    return true;
   }
 
   countPodsWithLabel(namespace: string, key: string, value: string): number {
@@ -570,6 +598,28 @@ export class PodLabelSets {
     }
     return merged ?? only?.nodes ?? NO_NODES;
   }
+}
+
+/** Whether two versions of a pod stand the same in the label indexes: namespace, labels, terminating. */
+function sameIndexedLabels(a: DeepReadonly<Pod>, b: DeepReadonly<Pod>): boolean {
+  const ma = a.metadata;
+  const mb = b.metadata;
+  if (ma === undefined || mb === undefined) return ma === mb;
+  if ((ma.namespace ?? 'default') !== (mb.namespace ?? 'default')) return false;
+  const ta = ma.deletionTimestamp !== undefined && ma.deletionTimestamp !== null;
+  const tb = mb.deletionTimestamp !== undefined && mb.deletionTimestamp !== null;
+  if (ta !== tb) return false;
+  const la = ma.labels;
+  const lb = mb.labels;
+  if (la === lb) return true;
+  if (la === undefined || la === null || lb === undefined || lb === null) return false;
+  let n = 0;
+  for (const k in la) {
+    if (la[k] !== lb[k]) return false;
+    n++;
+  }
+  for (const _ in lb) n--;
+  return n === 0;
 }
 
 /** Adds (`delta` 1) or removes (-1) a pod's labels in a `countPodsWithLabel` index; terminating pods are not indexed. */

@@ -342,8 +342,7 @@ export class SchedulerCache implements NodeInfoLister {
       // The usual confirmation of an assumed pod on its node: the node's membership in the
       // affinity lists is compared across the swap, not after each half of it.
       const before = affinityMembership(same);
-      same.removePod(st!.podInfo.pod);
-      same.addPod(pi);
+      same.replacePod(st!.podInfo.pod, pi);
       this.nodePodsChanged(same, before);
     } else {
       // The informer confirms an assumed pod, possibly on another node than assumed.
