@@ -22,8 +22,9 @@
  * reported as a ratio of it, i.e. what the framework costs over the bare arithmetic.
  *
  * Sizes scale with `BENCH_SCALE` (default 1; e.g. `BENCH_SCALE=0.1` for a quick run; node counts
- * keep at least 100 so the sampling rule still applies), and `BENCH_WORKLOADS` (comma-separated
- * substrings of workload names) picks workloads.
+ * keep at least 100 so the sampling rule still applies), `BENCH_PER_SET` sets SchedulingReplicaSets'
+ * pods per ReplicaSet (default 34), and `BENCH_WORKLOADS` (comma-separated substrings of workload
+ * names) picks workloads.
  */
 import type { BenchResult } from './bench-result.js';
 import { collectGarbage, MemoryPeak } from './bench-support.js';
@@ -257,7 +258,7 @@ const WORKLOADS: readonly Workload[] = [
     build: () => {
       const f = new PodFactory();
       const sets = scaled(300, 10);
-      const perSet = Number(process.env["BENCH_PER_SET"] ?? 34);
+      const perSet = Number(process.env['BENCH_PER_SET'] ?? 34);
       const rs = range(sets, (i) => {
         const app = `app-${i}`;
         const hash = `h${(i * 7919).toString(36)}`;
