@@ -505,6 +505,125 @@ describe('labelSelectorAsSelector', () => {
     );
   });
 
+  describe('results kept for deeply frozen selectors', () => {
+    function deepFreeze<T>(o: T): T {
+      if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
+        for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+        Object.freeze(o);
+      }
+      return o;
+    }
+
+    it('a deeply frozen selector gives the same result object every time', () => {
+      const ls = deepFreeze<LabelSelector>({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['fe', 'be'] }] });
+      const a = tryLabelSelectorAsSelector(ls);
+      const b = tryLabelSelectorAsSelector(ls);
+      assert.ok(a.ok);
+      assert.equal(b, a);
+      assert.equal(labelSelectorAsSelector(ls), a.selector);
+      assert.equal(a.selector.toString(), 'app=web,tier in (be,fe)');
+      assert.equal(a.selector.matches({ app: 'web', tier: 'fe' }), true);
+      assert.equal(a.selector.matches({ app: 'web', tier: 'x' }), false);
+      // An equal but distinct frozen object gets its own (equal) result.
+      const other = deepFreeze<LabelSelector>({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['fe', 'be'] }] });
+      const c = tryLabelSelectorAsSelector(other);
+      assert.ok(c.ok);
+      assert.notEqual(c, a);
+      assert.equal(c.selector.toString(), a.selector.toString());
+    });
+
+    it('frozen selectors with only matchLabels, only matchExpressions, or nothing are kept too', () => {
+      for (const ls of [deepFreeze<LabelSelector>({ matchLabels: { a: 'b' } }), deepFreeze<LabelSelector>({ matchExpressions: [{ key: 'a', operator: 'Exists' }] })]) {
+        const r = tryLabelSelectorAsSelector(ls);
+        assert.equal(tryLabelSelectorAsSelector(ls), r);
+      }
+      const empty = deepFreeze<LabelSelector>({});
+      const r = tryLabelSelectorAsSelector(empty);
+      assert.ok(r.ok);
+      assert.equal(r.selector.isEmpty(), true);
+      assert.equal(tryLabelSelectorAsSelector(empty), r);
+      assert.equal(labelSelectorAsSelector(null), nothing());
+      assert.equal(matchesNothing(labelSelectorAsSelector(undefined)), true);
+    });
+
+    it('an invalid frozen selector returns the same error each time', () => {
+      const ls = deepFreeze<LabelSelector>({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] });
+      const a = tryLabelSelectorAsSelector(ls);
+      assert.ok(!a.ok);
+      assert.equal(a.error, 'values: Invalid value: ["x"]: values set must be empty for exists and does not exist');
+      assert.equal(tryLabelSelectorAsSelector(ls), a);
+      for (let i = 0; i < 2; i++) {
+        assert.throws(() => labelSelectorAsSelector(ls), (e: unknown) => e instanceof SelectorParseError && e.reason === a.error);
+      }
+      const badOp = deepFreeze<LabelSelector>({ matchExpressions: [{ key: 'a', operator: 'Gt' as 'In', values: ['1'] }] });
+      const b = tryLabelSelectorAsSelector(badOp);
+      assert.deepEqual(b, { ok: false, error: '"Gt" is not a valid pod selector operator' });
+      assert.equal(tryLabelSelectorAsSelector(badOp), b);
+    });
+
+    it('a selector that is not frozen is converted afresh: changes between calls are seen', () => {
+      const ls: LabelSelector = { matchLabels: { app: 'web' } };
+      const a = tryLabelSelectorAsSelector(ls);
+      assert.ok(a.ok);
+      ls.matchLabels!['app'] = 'db';
+      const b = tryLabelSelectorAsSelector(ls);
+      assert.ok(b.ok);
+      assert.notEqual(b, a);
+      assert.equal(a.selector.toString(), 'app=web');
+      assert.equal(b.selector.toString(), 'app=db');
+      ls.matchExpressions = [{ key: 'a', operator: 'Exists', values: ['x'] }];
+      assert.equal(tryLabelSelectorAsSelector(ls).ok, false);
+    });
+
+    it('a frozen selector with a part that can still change is converted afresh', () => {
+      // Frozen at the top only: matchLabels can change.
+      const labels: Record<string, string> = { app: 'web' };
+      const shallow = Object.freeze({ matchLabels: labels }) as LabelSelector;
+      const a = tryLabelSelectorAsSelector(shallow);
+      labels['app'] = 'db';
+      const b = tryLabelSelectorAsSelector(shallow);
+      assert.ok(a.ok && b.ok);
+      assert.deepEqual([a.selector.toString(), b.selector.toString()], ['app=web', 'app=db']);
+
+      // Everything frozen but one expression's values.
+      const values = ['fe'];
+      const exprs = Object.freeze([Object.freeze({ key: 'tier', operator: 'In' as const, values })]);
+      const partial = Object.freeze({ matchExpressions: exprs }) as unknown as LabelSelector;
+      const c = tryLabelSelectorAsSelector(partial);
+      values.push('be');
+      const d = tryLabelSelectorAsSelector(partial);
+      assert.ok(c.ok && d.ok);
+      assert.deepEqual([c.selector.toString(), d.selector.toString()], ['tier in (fe)', 'tier in (be,fe)']);
+
+      // The expression list itself not frozen.
+      const list: { readonly key: string; readonly operator: 'Exists' | 'DoesNotExist' }[] = [Object.freeze({ key: 'tier', operator: 'Exists' as const })];
+      const openList = Object.freeze({ matchExpressions: list }) as unknown as LabelSelector;
+      const e = tryLabelSelectorAsSelector(openList);
+      list.push(Object.freeze({ key: 'app', operator: 'DoesNotExist' as const }));
+      const f = tryLabelSelectorAsSelector(openList);
+      assert.ok(e.ok && f.ok);
+      assert.deepEqual([e.selector.toString(), f.selector.toString()], ['tier', '!app,tier']);
+
+      // An expression object not frozen.
+      const expr: { key: string; operator: 'In' | 'NotIn'; values: string[] } = { key: 'tier', operator: 'In', values: Object.freeze(['fe']) as string[] };
+      const openExpr = Object.freeze({ matchExpressions: Object.freeze([expr]) }) as unknown as LabelSelector;
+      const g = tryLabelSelectorAsSelector(openExpr);
+      expr.operator = 'NotIn';
+      const h = tryLabelSelectorAsSelector(openExpr);
+      assert.ok(g.ok && h.ok);
+      assert.deepEqual([g.selector.toString(), h.selector.toString()], ['tier in (fe)', 'tier notin (fe)']);
+    });
+
+    it('toString is stable across calls and for added requirements', () => {
+      const s = parseSelector('b=2,a in (x,y)');
+      assert.equal(s.toString(), 'a in (x,y),b=2');
+      assert.equal(s.toString(), 'a in (x,y),b=2');
+      const t = s.add(newRequirement('c', 'exists', []));
+      assert.equal(t.toString(), 'a in (x,y),b=2,c');
+      assert.equal(s.toString(), 'a in (x,y),b=2');
+    });
+  });
+
   it('formatLabelSelector prints <none> and <error>', () => {
     assert.equal(formatLabelSelector(undefined), '<none>');
     assert.equal(formatLabelSelector({}), '<none>');

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { everything, newRequirement, nothing, parseSelector, selectorFromRequirements, selectorFromSet, type Selector } from '../api/labels.js';
 import type { DeepReadonly, Node, Pod } from '../api/types.js';
+import type { NodeInfo } from './node-info.js';
 import { SchedulerCache, normalizedImageName, zoneKey } from './scheduler-cache.js';
 
 // ---- builders ----
@@ -426,5 +429,363 @@ describe('SchedulerCache: changed nodes since a mark', () => {
     c.addPod(pod('last', 'n1'));
     assert.equal(c.nodesChangedSince(old), undefined);
     assert.deepEqual(c.nodesChangedSince(recent)!.map((n) => n.name), ['n1']);
+  });
+});
+
+describe('SchedulerCache: nodes with pods matching a selector', () => {
+  interface LabelledPod {
+    readonly ns?: string;
+    readonly labels?: Record<string, string>;
+    readonly terminating?: boolean;
+  }
+
+  /** A pod of namespace `ns` (default when absent), bound to `nodeName` when not ''. */
+  function lpod(name: string, nodeName: string, o: LabelledPod = {}): DeepReadonly<Pod> {
+    const ns = o.ns ?? 'default';
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        ...(o.ns !== undefined ? { namespace: o.ns } : {}),
+        uid: `uid-${ns}-${name}`,
+        ...(o.labels !== undefined ? { labels: o.labels } : {}),
+        ...(o.terminating ? { deletionTimestamp: '2025-01-01T00:00:00Z' } : {}),
+      },
+      spec: { ...(nodeName !== '' ? { nodeName } : {}), containers: [{ name: 'c', image: 'busybox' }] },
+    } as DeepReadonly<Pod>;
+  }
+
+  /** The map as sorted `[node name, count]` pairs. */
+  const entries = (m: ReadonlyMap<NodeInfo, number>): [string, number][] =>
+    [...m].map(([ni, n]) => [ni.name, n] as [string, number]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const matching = (c: SchedulerCache, ns: string, s: string): [string, number][] => entries(c.nodesWithPodsMatching(ns, parseSelector(s)));
+
+  const web = { app: 'web' };
+
+  function cache(): SchedulerCache {
+    const c = new SchedulerCache();
+    for (const n of ['n1', 'n2', 'n3']) c.addNode(node(n, { zone: n === 'n3' ? 'b' : 'a' }));
+    return c;
+  }
+
+  it('counts bound pods per node; the keys are the listed NodeInfos', () => {
+    const c = cache();
+    c.addPod(lpod('a', 'n1', { labels: web }));
+    c.addPod(lpod('b', 'n1', { labels: web }));
+    c.addPod(lpod('c', 'n3', { labels: web }));
+    c.addPod(lpod('d', 'n2', { labels: { app: 'db' } }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [
+      ['n1', 2],
+      ['n3', 1],
+    ]);
+    assert.deepEqual(matching(c, 'default', 'app in (db)'), [['n2', 1]]);
+    assert.deepEqual(matching(c, 'default', 'app=cache'), []);
+    const m = c.nodesWithPodsMatching('default', parseSelector('app=web'));
+    assert.deepEqual(
+      [...m.keys()].map((ni) => c.list().includes(ni) && c.get(ni.name) === ni),
+      [true, true],
+    );
+  });
+
+  it('assumed pods count; forgetting them undoes it; confirming does not count them twice', () => {
+    const c = cache();
+    c.assumePod(lpod('a', '', { labels: web }), 'n1');
+    c.assumePod(lpod('b', '', { labels: web }), 'n2');
+    assert.deepEqual(matching(c, 'default', 'app=web'), [
+      ['n1', 1],
+      ['n2', 1],
+    ]);
+    c.forgetPod(lpod('b', ''));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n1', 1]]);
+    c.finishBinding('uid-default-a');
+    c.addPod(lpod('a', 'n1', { labels: web }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n1', 1]]);
+    // Forgetting a confirmed pod does nothing.
+    c.forgetPod(lpod('a', 'n1'));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n1', 1]]);
+    // Confirmed on another node than assumed: it moves.
+    c.assumePod(lpod('e', '', { labels: web }), 'n1');
+    c.addPod(lpod('e', 'n3', { labels: web }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [
+      ['n1', 1],
+      ['n3', 1],
+    ]);
+  });
+
+  it('updates move pods between label sets and nodes; removals drop them', () => {
+    const c = cache();
+    c.addPod(lpod('a', 'n1', { labels: { app: 'web', v: '1' } }));
+    c.addPod(lpod('b', 'n2', { labels: { app: 'web', v: '1' } }));
+    assert.deepEqual(matching(c, 'default', 'v=1'), [
+      ['n1', 1],
+      ['n2', 1],
+    ]);
+    // Relabelled (a new revision).
+    c.updatePod(lpod('a', 'n1', { labels: { app: 'web', v: '2' } }));
+    assert.deepEqual(matching(c, 'default', 'v=1'), [['n2', 1]]);
+    assert.deepEqual(matching(c, 'default', 'v=2'), [['n1', 1]]);
+    assert.deepEqual(matching(c, 'default', 'app=web'), [
+      ['n1', 1],
+      ['n2', 1],
+    ]);
+    // Moved to another node.
+    c.updatePod(lpod('b', 'n3', { labels: { app: 'web', v: '1' } }));
+    assert.deepEqual(matching(c, 'default', 'v=1'), [['n3', 1]]);
+    // Labels dropped altogether: the pod belongs to the empty label set.
+    c.updatePod(lpod('a', 'n1'));
+    assert.deepEqual(matching(c, 'default', 'v=2'), []);
+    assert.deepEqual(matching(c, 'default', '!app'), [['n1', 1]]);
+    c.removePod(lpod('b', 'n3'));
+    c.removePod(lpod('a', 'n1'));
+    assert.deepEqual(matching(c, 'default', 'app=web'), []);
+    assert.deepEqual(matching(c, 'default', '!app'), []);
+    // Removing an unknown pod is harmless.
+    c.removePod(lpod('zz', 'n1', { labels: web }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), []);
+  });
+
+  it('terminating pods (deletionTimestamp set by an update) are not counted', () => {
+    const c = cache();
+    c.addPod(lpod('a', 'n1', { labels: web }));
+    c.addPod(lpod('b', 'n1', { labels: web }));
+    c.addPod(lpod('dying', 'n2', { labels: web, terminating: true }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n1', 2]]);
+    c.updatePod(lpod('b', 'n1', { labels: web, terminating: true }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n1', 1]]);
+    c.updatePod(lpod('a', 'n1', { labels: web, terminating: true }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), []);
+    assert.deepEqual(matching(c, 'default', 'app'), []);
+    // Their final deletion changes nothing more.
+    c.removePod(lpod('a', 'n1'));
+    c.removePod(lpod('dying', 'n2'));
+    assert.deepEqual(matching(c, 'default', 'app=web'), []);
+    c.addPod(lpod('c', 'n2', { labels: web }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n2', 1]]);
+  });
+
+  it('namespaces are separate; a pod without a namespace is in default', () => {
+    const c = cache();
+    c.addPod(lpod('a', 'n1', { ns: 'x', labels: web }));
+    c.addPod(lpod('a', 'n2', { ns: 'y', labels: web }));
+    c.addPod(lpod('b', 'n2', { ns: 'y', labels: web }));
+    c.addPod(lpod('c', 'n3', { labels: web }));
+    assert.deepEqual(matching(c, 'x', 'app=web'), [['n1', 1]]);
+    assert.deepEqual(matching(c, 'y', 'app=web'), [['n2', 2]]);
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n3', 1]]);
+    assert.deepEqual(matching(c, 'z', 'app=web'), []);
+    assert.deepEqual(matching(c, 'x', 'app'), [['n1', 1]]);
+    c.removePod(lpod('a', 'n2', { ns: 'y' }));
+    assert.deepEqual(matching(c, 'y', 'app=web'), [['n2', 1]]);
+    assert.deepEqual(matching(c, 'x', 'app=web'), [['n1', 1]]);
+  });
+
+  it('selectors with several requirements, with notin/exists only, and matching several label sets', () => {
+    const c = cache();
+    c.addPod(lpod('a', 'n1', { labels: { app: 'web', tier: 'fe', v: '1' } }));
+    c.addPod(lpod('b', 'n1', { labels: { app: 'web', tier: 'fe', v: '2' } }));
+    c.addPod(lpod('c', 'n2', { labels: { app: 'web', tier: 'fe', v: '2' } }));
+    c.addPod(lpod('d', 'n2', { labels: { app: 'web', tier: 'be' } }));
+    c.addPod(lpod('e', 'n3', { labels: { app: 'db' } }));
+    c.addPod(lpod('f', 'n3', {}));
+    // Several label sets, merged.
+    assert.deepEqual(matching(c, 'default', 'app=web'), [
+      ['n1', 2],
+      ['n2', 2],
+    ]);
+    assert.deepEqual(matching(c, 'default', 'app=web,tier=fe'), [
+      ['n1', 2],
+      ['n2', 1],
+    ]);
+    assert.deepEqual(matching(c, 'default', 'app=web,tier=fe,v=2'), [
+      ['n1', 1],
+      ['n2', 1],
+    ]);
+    assert.deepEqual(matching(c, 'default', 'app=web,v!=2'), [
+      ['n1', 1],
+      ['n2', 1],
+    ]);
+    assert.deepEqual(matching(c, 'default', 'app=web,!v'), [['n2', 1]]);
+    assert.deepEqual(matching(c, 'default', 'app in (web,db),tier notin (fe)'), [
+      ['n2', 1],
+      ['n3', 1],
+    ]);
+    // No single-valued = or in: every label set is looked at.
+    assert.deepEqual(matching(c, 'default', 'tier'), [
+      ['n1', 2],
+      ['n2', 2],
+    ]);
+    assert.deepEqual(matching(c, 'default', 'app notin (web)'), [['n3', 2]]);
+    assert.deepEqual(matching(c, 'default', 'app,tier notin (be),v'), [
+      ['n1', 2],
+      ['n2', 1],
+    ]);
+    assert.deepEqual(matching(c, 'default', '!app'), [['n3', 1]]);
+    // An empty selector selects every pod, one that matches nothing none.
+    assert.deepEqual(entries(c.nodesWithPodsMatching('default', everything())), [
+      ['n1', 2],
+      ['n2', 2],
+      ['n3', 2],
+    ]);
+    assert.deepEqual(entries(c.nodesWithPodsMatching('default', nothing())), []);
+    // selectorFromSet gives the same as the parsed selector.
+    assert.deepEqual(entries(c.nodesWithPodsMatching('default', selectorFromSet({ tier: 'fe', app: 'web' }))), matching(c, 'default', 'app=web,tier=fe'));
+    // A value nobody has.
+    assert.deepEqual(matching(c, 'default', 'app=web,tier=xx'), []);
+  });
+
+  it('a removed node’s pods leave the index; re-adding the node brings them back', () => {
+    const c = cache();
+    c.addPod(lpod('a', 'n1', { labels: web }));
+    c.addPod(lpod('b', 'n1', { labels: web }));
+    c.addPod(lpod('c', 'n2', { labels: web }));
+    c.removeNode('n1');
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n2', 1]]);
+    // Orphans change nothing while their node is away.
+    c.removePod(lpod('a', 'n1'));
+    c.updatePod(lpod('b', 'n1', { labels: { app: 'web', v: '2' } }));
+    c.addPod(lpod('d', 'n1', { labels: web }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n2', 1]]);
+    c.addNode(node('n1'));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [
+      ['n1', 2],
+      ['n2', 1],
+    ]);
+    assert.deepEqual(matching(c, 'default', 'v=2'), [['n1', 1]]);
+    // The new NodeInfo is the key, not the removed one.
+    const keys = [...c.nodesWithPodsMatching('default', parseSelector('app=web')).keys()];
+    assert.ok(keys.includes(c.get('n1')!));
+    // A removed node whose last pods leave: the label set is gone.
+    c.removeNode('n2');
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n1', 2]]);
+    c.removeNode('n1');
+    assert.deepEqual(matching(c, 'default', 'app=web'), []);
+    assert.deepEqual(matching(c, 'default', 'app'), []);
+  });
+
+  it('pods bound or assumed before their node arrives are counted once it does', () => {
+    const c = cache();
+    c.addPod(lpod('a', 'ghost', { labels: web }));
+    c.assumePod(lpod('b', '', { labels: web }), 'ghost');
+    c.assumePod(lpod('x', '', { labels: web }), 'ghost');
+    c.forgetPod(lpod('x', ''));
+    assert.deepEqual(matching(c, 'default', 'app=web'), []);
+    c.addNode(node('ghost', { zone: 'b' }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['ghost', 2]]);
+    c.removePod(lpod('a', 'ghost'));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['ghost', 1]]);
+  });
+
+  it('node updates (labels, zone) keep the counts', () => {
+    const c = cache();
+    c.addPod(lpod('a', 'n1', { labels: web }));
+    c.updateNode(node('n1', { zone: 'z', labels: { x: 'y' } }));
+    c.addNode(node('n2', { zone: 'a', labels: { x: 'z' } }));
+    assert.deepEqual(matching(c, 'default', 'app=web'), [['n1', 1]]);
+    assert.ok([...c.nodesWithPodsMatching('default', parseSelector('app=web')).keys()].includes(c.get('n1')!));
+  });
+
+  // ---- property ----
+
+  const NODES = ['n0', 'n1', 'n2', 'n3'];
+  const KEYS = ['app', 'tier', 'v'];
+  const VALUES = ['web', 'db', '1', ''];
+  const labelsArb = fc.option(fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 3 }), { nil: undefined });
+  const podArb = fc.record({
+    name: fc.constantFrom('p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'),
+    ns: fc.constantFrom('a', 'b', undefined),
+    labels: labelsArb,
+    terminating: fc.boolean(),
+  });
+  type PodSpec = { name: string; ns: string | undefined; labels: Record<string, string> | undefined; terminating: boolean };
+  const opArb = fc.oneof(
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('addNode' as const), node: fc.constantFrom(...NODES), zone: fc.constantFrom('a', 'b', undefined) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('removeNode' as const), node: fc.constantFrom(...NODES) }) },
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('addPod' as const), node: fc.constantFrom(...NODES), pod: podArb }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('updatePod' as const), node: fc.constantFrom(...NODES), pod: podArb }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('assumePod' as const), node: fc.constantFrom(...NODES), pod: podArb }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('forgetPod' as const), pod: podArb }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('removePod' as const), pod: podArb }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('query' as const) }) },
+  );
+  const reqArb = fc.oneof(
+    fc.record({ key: fc.constantFrom(...KEYS), op: fc.constantFrom('=', '==', '!=', 'in', 'notin'), values: fc.uniqueArray(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 2 }) }),
+    fc.record({ key: fc.constantFrom(...KEYS), op: fc.constantFrom('exists', '!'), values: fc.constant([] as string[]) }),
+  );
+  const selectorArb = fc
+    .array(reqArb, { maxLength: 3 })
+    .map((rs) => selectorFromRequirements(rs.map((r) => newRequirement(r.key, r.op, r.op === '=' || r.op === '==' || r.op === '!=' ? r.values.slice(0, 1) : r.values))));
+
+  /** The brute-force answer over the listed NodeInfos (zero counts left out). */
+  function brute(c: SchedulerCache, ns: string, s: Selector): [string, number][] {
+    const out: [string, number][] = [];
+    for (const ni of c.list()) {
+      let n = 0;
+      for (const { pod: p } of ni.pods) {
+        const m = p.metadata;
+        if (m === undefined || (m.deletionTimestamp !== undefined && m.deletionTimestamp !== null)) continue;
+        if ((m.namespace ?? 'default') !== ns) continue;
+        if (s.matches(m.labels)) n++;
+      }
+      if (n > 0) out.push([ni.name, n]);
+    }
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  it('property: after any sequence of cache operations, equals a brute-force count over list()', () => {
+    const fixed = ['app=web', 'app=db', 'app in (web)', 'app in (web,db)', 'app!=web', 'app notin (web)', 'app', '!app', 'app=web,tier=1', 'tier,v=', 'tier in (db),v!=1'].map(
+      (s) => parseSelector(s),
+    );
+    fixed.push(everything(), nothing());
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(selectorArb, { minLength: 1, maxLength: 6 }), (ops, randomSelectors) => {
+        const c = new SchedulerCache();
+        const selectors = [...fixed, ...randomSelectors];
+        const check = (): void => {
+          const listed = new Set<NodeInfo>(c.list());
+          for (const ns of ['a', 'b', 'default']) {
+            for (const s of selectors) {
+              const m = c.nodesWithPodsMatching(ns, s);
+              for (const [ni, n] of m) {
+                assert.ok(listed.has(ni), `${ni.name} is a listed NodeInfo`);
+                assert.ok(n > 0, 'no zero counts');
+              }
+              assert.deepEqual(entries(m), brute(c, ns, s), `${ns} / ${s.toString()}`);
+            }
+          }
+        };
+        const mk = (p: PodSpec, nodeName: string) => lpod(p.name, nodeName, { ...(p.ns !== undefined ? { ns: p.ns } : {}), ...(p.labels !== undefined ? { labels: p.labels } : {}), terminating: p.terminating });
+        for (const o of ops) {
+          switch (o.op) {
+            case 'addNode':
+              c.addNode(node(o.node, o.zone === undefined ? {} : { zone: o.zone }));
+              break;
+            case 'removeNode':
+              c.removeNode(o.node);
+              break;
+            case 'addPod':
+              c.addPod(mk(o.pod, o.node));
+              break;
+            case 'updatePod':
+              c.updatePod(mk(o.pod, o.node));
+              break;
+            case 'assumePod':
+              c.assumePod(mk(o.pod, ''), o.node);
+              break;
+            case 'forgetPod':
+              c.forgetPod(mk(o.pod, ''));
+              break;
+            case 'removePod':
+              c.removePod(mk(o.pod, ''));
+              break;
+            case 'query':
+              check();
+              break;
+          }
+        }
+        check();
+      }),
+      { numRuns: 150, seed: 424242 },
+    );
   });
 });
