@@ -315,6 +315,22 @@ describe('SchedulerCache: image states', () => {
     c.updateNode(node('n1', { images: [{ names: ['b:2'], sizeBytes: 7 }] }));
     assert.deepEqual([...c.get('n1')!.imageStates.keys()], ['b:2']);
   });
+
+  it('an update with the same image list keeps the image states; a new size or name is seen', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { images: [{ names: ['a:1'], sizeBytes: 10 }] }));
+    c.addNode(node('n2', { images: [{ names: ['a:1'], sizeBytes: 10 }] }));
+    const before = c.get('n1')!.imageStates;
+    c.updateNode(node('n1', { images: [{ names: ['a:1'], sizeBytes: 10 }], labels: { x: 'y' } }));
+    assert.equal(c.get('n1')!.imageStates, before, 'not recomputed for an equal list');
+    c.updateNode(node('n2', { images: [{ names: ['a:1'], sizeBytes: 11 }] }));
+    assert.notEqual(c.get('n1')!.imageStates, before);
+    c.updateNode(node('n1', { images: [{ names: ['a:1', 'a:latest'], sizeBytes: 10 }] }));
+    assert.deepEqual([...c.get('n1')!.imageStates.keys()], ['a:1', 'a:latest']);
+    c.updateNode(node('n1', { images: [] }));
+    assert.deepEqual([...c.get('n1')!.imageStates.keys()], []);
+    assert.equal(c.get('n2')!.imageStates.get('a:1')!.numNodes, 1);
+  });
 });
 
 describe('SchedulerCache: nodes with affinity pods', () => {

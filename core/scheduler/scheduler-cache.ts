@@ -117,6 +117,27 @@ class NodeTree {
   }
 }
 
+type ContainerImages = NonNullable<NonNullable<Node['status']>['images']>;
+
+/** Whether two image lists of a node are equal (names in order and sizes). */
+function sameImages(a: DeepReadonly<ContainerImages> | undefined, b: DeepReadonly<ContainerImages> | undefined): boolean {
+  if (a === b) return true;
+  const la = a ?? [];
+  const lb = b ?? [];
+  if (la.length !== lb.length) return false;
+  for (let i = 0; i < la.length; i++) {
+    const x = la[i]!;
+    const y = lb[i]!;
+    if (x === y) continue;
+    if ((x.sizeBytes ?? 0) !== (y.sizeBytes ?? 0)) return false;
+    const nx = x.names ?? [];
+    const ny = y.names ?? [];
+    if (nx.length !== ny.length) return false;
+    for (let j = 0; j < nx.length; j++) if (nx[j] !== ny[j]) return false;
+  }
+  return true;
+}
+
 /** The scheduler cache. All methods are synchronous and deterministic. */
 export class SchedulerCache implements NodeInfoLister {
   private readonly nodes = new Map<string, MutableNodeInfo>();
@@ -242,6 +263,9 @@ export class SchedulerCache implements NodeInfoLister {
     }
     const oldZone = this.nodeZones.get(name) ?? '';
     const z = zoneKey(node);
+    // Kubelets' status updates rarely change the image list; the image states are recomputed over
+    // every node only when one does.
+    if (!sameImages(ni.node.status?.images, node.status?.images)) this.imagesDirty = true;
     ni.setNode(node);
     if (z !== oldZone) {
       this.tree.remove(oldZone, name);
@@ -252,7 +276,6 @@ export class SchedulerCache implements NodeInfoLister {
       this.recordNodeChange(ni);
       this.changed(false);
     }
-    this.imagesDirty = true;
   }
 
   removeNode(name: string): void {
