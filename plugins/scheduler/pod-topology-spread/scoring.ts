@@ -265,7 +265,10 @@ export function calPreScoreState(
     for (let i = 0; i < n; i++) {
       const c = constraints[i] as SpreadConstraint;
       if (c.topologyKey === LABEL_HOSTNAME) continue;
-      const value = labelValue(labels, c.topologyKey) ?? '';
+      // The label read is written out here, rather than through `labelValue`, so that this hot
+      // site keeps its own (monomorphic) property-access feedback.
+      const raw: unknown = labels === undefined ? undefined : labels[c.topologyKey];
+      const value = typeof raw === 'string' ? raw : '';
       const m = counts[i] as Map<string, number>;
       if (!m.has(value)) {
         m.set(value, 0);
@@ -395,13 +398,16 @@ export function scoreNode(s: PreScoreState, nodeInfo: NodeInfo): number {
   const constraints = s.constraints;
   for (let i = 0; i < constraints.length; i++) {
     const c = constraints[i] as SpreadConstraint;
-    const value = labelValue(labels, c.topologyKey);
-    if (value === undefined) continue;
+    // Label reads are written out (not through `labelValue`) so that each site keeps its own
+    // property-access feedback: the hostname key is a constant, the other keys vary.
     let cnt: number;
     if (c.topologyKey === LABEL_HOSTNAME) {
+      if (labels === undefined || typeof labels[LABEL_HOSTNAME] !== 'string') continue;
       const memo = s.hostnameCounts?.[i];
       cnt = memo ? memo.count(nodeInfo) : countNodePodsMatchSelector(nodeInfo, c.selector, s.namespace);
     } else {
+      const value: unknown = labels === undefined ? undefined : labels[c.topologyKey];
+      if (typeof value !== 'string') continue;
       cnt = (s.topologyValueToPodCounts[i] as Map<string, number>).get(value) ?? 0;
     }
     score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i] as number);
