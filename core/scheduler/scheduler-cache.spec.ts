@@ -316,20 +316,30 @@ describe('SchedulerCache: image states', () => {
     assert.deepEqual([...c.get('n1')!.imageStates.keys()], ['b:2']);
   });
 
-  it('an update with the same image list keeps the image states; a new size or name is seen', () => {
+  it('an update with the same image list keeps the image states; a changed list is seen everywhere', () => {
     const c = new SchedulerCache();
     c.addNode(node('n1', { images: [{ names: ['a:1'], sizeBytes: 10 }] }));
     c.addNode(node('n2', { images: [{ names: ['a:1'], sizeBytes: 10 }] }));
     const before = c.get('n1')!.imageStates;
     c.updateNode(node('n1', { images: [{ names: ['a:1'], sizeBytes: 10 }], labels: { x: 'y' } }));
-    assert.equal(c.get('n1')!.imageStates, before, 'not recomputed for an equal list');
-    c.updateNode(node('n2', { images: [{ names: ['a:1'], sizeBytes: 11 }] }));
-    assert.notEqual(c.get('n1')!.imageStates, before);
+    assert.equal(c.get('n1')!.imageStates, before, 'kept for an equal list');
     c.updateNode(node('n1', { images: [{ names: ['a:1', 'a:latest'], sizeBytes: 10 }] }));
     assert.deepEqual([...c.get('n1')!.imageStates.keys()], ['a:1', 'a:latest']);
+    assert.deepEqual(c.get('n2')!.imageStates.get('a:1'), { sizeBytes: 10, numNodes: 2 });
     c.updateNode(node('n1', { images: [] }));
     assert.deepEqual([...c.get('n1')!.imageStates.keys()], []);
-    assert.equal(c.get('n2')!.imageStates.get('a:1')!.numNodes, 1);
+    assert.deepEqual(c.get('n2')!.imageStates.get('a:1'), { sizeBytes: 10, numNodes: 1 });
+  });
+
+  it('a summary keeps the size its first node reported while other nodes hold the image (upstream)', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { images: [{ names: ['a:1'], sizeBytes: 10 }] }));
+    c.addNode(node('n2', { images: [{ names: ['a:1'], sizeBytes: 20 }] }));
+    c.removeNode('n1');
+    assert.deepEqual(c.get('n2')!.imageStates.get('a:1'), { sizeBytes: 10, numNodes: 1 });
+    c.removeNode('n2');
+    c.addNode(node('n3', { images: [{ names: ['a:1'], sizeBytes: 30 }] }));
+    assert.deepEqual(c.get('n3')!.imageStates.get('a:1'), { sizeBytes: 30, numNodes: 1 }, 'a new summary once nobody held it');
   });
 });
 

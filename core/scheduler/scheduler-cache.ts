@@ -151,7 +151,8 @@ export class SchedulerCache implements NodeInfoLister {
   private listIndex: Map<MutableNodeInfo, number> | undefined;
   private affinityListCache: MutableNodeInfo[] | undefined;
   private antiAffinityListCache: MutableNodeInfo[] | undefined;
-  private imagesDirty = true;
+  /** Image summaries by normalized name, shared by the NodeInfos holding the image. */
+  private readonly imageSummaries = new Map<string, { sizeBytes: number; numNodes: number }>();
   /** Pod label sets over the listed NodeInfos (see `nodesWithPodsMatching`); each NodeInfo reports to it. */
   private readonly postings = new PodLabelSets();
   /** Bumped on every change. */
@@ -250,7 +251,7 @@ export class SchedulerCache implements NodeInfoLister {
     const z = zoneKey(node);
     this.nodeZones.set(name, z);
     this.tree.add(z, name);
-    this.imagesDirty = true;
+    this.addNodeImages(ni);
     this.changed(true);
   }
 
@@ -263,10 +264,11 @@ export class SchedulerCache implements NodeInfoLister {
     }
     const oldZone = this.nodeZones.get(name) ?? '';
     const z = zoneKey(node);
-    // Kubelets' status updates rarely change the image list; the image states are recomputed over
-    // every node only when one does.
-    if (!sameImages(ni.node.status?.images, node.status?.images)) this.imagesDirty = true;
+    // Kubelets' status updates rarely change the image list.
+    const imagesChanged = !sameImages(ni.node.status?.images, node.status?.images);
+    if (imagesChanged) this.removeNodeImages(ni);
     ni.setNode(node);
+    if (imagesChanged) this.addNodeImages(ni);
     if (z !== oldZone) {
       this.tree.remove(oldZone, name);
       this.tree.add(z, name);
@@ -288,7 +290,7 @@ export class SchedulerCache implements NodeInfoLister {
     if (ni.pods.length > 0) this.orphanPods.set(name, new Map(ni.pods.map((p) => [p.pod.metadata?.uid ?? '', p])));
     for (const p of ni.pods) this.postings.update(ni, p.pod, -1);
     ni.postings = undefined;
-    this.imagesDirty = true;
+    this.removeNodeImages(ni);
     this.changed(true);
   }
 
@@ -395,39 +397,37 @@ export class SchedulerCache implements NodeInfoLister {
 
   // ---- snapshot (NodeInfoLister) ----
 
-  private refreshImages(): void {
-    if (!this.imagesDirty) return;
-    this.imagesDirty = false;
-    const counts = new Map<string, { size: number; nodes: number }>();
-    for (const ni of this.nodes.values()) {
-      const seen = new Set<string>();
-      for (const img of ni.node.status?.images ?? []) {
-        for (const n of img.names ?? []) {
-          const name = normalizedImageName(n);
-          if (seen.has(name)) continue;
-          seen.add(name);
-          const c = counts.get(name);
-          if (c) c.nodes++;
-          else counts.set(name, { size: img.sizeBytes ?? 0, nodes: 1 });
-        }
+  /**
+   * Upstream `addNodeImageStates`: the node's images (names normalized, a name listed twice counted
+   * once) join the cluster-wide summaries, which every NodeInfo holding an image shares, so that
+   * `numNodes` is current on all of them. A new summary takes the size the first node reports.
+   */
+  private addNodeImages(ni: MutableNodeInfo): void {
+    const states = new Map<string, ImageStateSummary>();
+    for (const img of ni.node.status?.images ?? []) {
+      for (const n of img.names ?? []) {
+        const name = normalizedImageName(n);
+        if (states.has(name)) continue;
+        let summary = this.imageSummaries.get(name);
+        if (summary === undefined) this.imageSummaries.set(name, (summary = { sizeBytes: img.sizeBytes ?? 0, numNodes: 0 }));
+        summary.numNodes++;
+        states.set(name, summary);
       }
     }
-    for (const ni of this.nodes.values()) {
-      const states = new Map<string, ImageStateSummary>();
-      for (const img of ni.node.status?.images ?? []) {
-        for (const n of img.names ?? []) {
-          const name = normalizedImageName(n);
-          // Upstream shares one summary per image name: the size is the one the first node reported.
-          const c = counts.get(name)!;
-          states.set(name, { sizeBytes: c.size, numNodes: c.nodes });
-        }
-      }
-      ni.imageStates = states;
+    ni.imageStates = states;
+  }
+
+  /** Upstream `removeNodeImageStates`: the node leaves its images' summaries; unused ones go. */
+  private removeNodeImages(ni: MutableNodeInfo): void {
+    for (const [name, summary] of ni.imageStates) {
+      const s = summary as { numNodes: number };
+      s.numNodes--;
+      if (s.numNodes === 0) this.imageSummaries.delete(name);
     }
+    ni.imageStates = new Map();
   }
 
   list(): readonly NodeInfo[] {
-    this.refreshImages();
     if (!this.listCache) {
       this.listCache = this.tree.list().map((n) => this.nodes.get(n)!);
       this.listIndex = new Map(this.listCache.map((n, i) => [n, i]));
@@ -436,7 +436,6 @@ export class SchedulerCache implements NodeInfoLister {
   }
 
   get(nodeName: string): NodeInfo | undefined {
-    this.refreshImages();
     return this.nodes.get(nodeName);
   }
 
