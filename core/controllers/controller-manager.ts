@@ -345,14 +345,25 @@ function checkDelay(ms: number, what: string): number {
 class CacheClient implements ControllerClient {
   readonly api: ApiClient;
   readonly #informerFor: (kind: string) => SharedInformer;
+  /** Informers by the kind text reads pass (`Pod`, `apps/ReplicaSet`), so that it is parsed once. */
+  readonly #informers = new Map<string, SharedInformer>();
 
   constructor(api: ApiClient, informerFor: (kind: string) => SharedInformer) {
     this.api = api;
     this.#informerFor = informerFor;
   }
 
+  #informer(kind: string): SharedInformer {
+    let informer = this.#informers.get(kind);
+    if (informer === undefined) {
+      informer = this.#informerFor(kind);
+      this.#informers.set(kind, informer);
+    }
+    return informer;
+  }
+
   get<T extends object = KubeObject>(kind: string, namespace: string | undefined, name: string): ApiResult<DeepReadonly<T>> {
-    const informer = this.#informerFor(kind);
+    const informer = this.#informer(kind);
     if (!informer.hasSynced) return apiErr(notSynced(informer.kindKey));
     const obj = informer.cache.get(namespace, name);
     if (obj === undefined) {
@@ -364,20 +375,21 @@ class CacheClient implements ControllerClient {
   }
 
   list<T extends object = KubeObject>(kind: string, options: CacheListOptions = {}): ApiResult<readonly DeepReadonly<T>[]> {
-    const informer = this.#informerFor(kind);
+    const informer = this.#informer(kind);
     if (!informer.hasSynced) return apiErr(notSynced(informer.kindKey));
     const cache = informer.cache;
     const ns = options.namespace !== undefined && options.namespace !== '' ? options.namespace : undefined;
     let items: DeepReadonly<KubeObject>[];
     if (options.index !== undefined) {
-      items = cache.byIndex(options.index.name, options.index.value);
-      // Index entries usually lie within one namespace: copy only when some item is elsewhere.
-      if (ns !== undefined && !allInNamespace(items, ns)) items = items.filter((o) => o.metadata.namespace === ns);
+      const { name, value } = options.index;
+      items = ns !== undefined ? cache.byIndexInNamespace(name, value, ns) : cache.byIndex(name, value);
     } else {
       items = ns !== undefined ? cache.listNamespace(ns) : cache.list();
     }
-    const filter = compileObjectFilter({ labelSelector: options.labelSelector, fieldSelector: options.fieldSelector }, true);
-    if (filter !== undefined) items = items.filter(filter);
+    if (options.labelSelector !== undefined || options.fieldSelector !== undefined) {
+      const filter = compileObjectFilter({ labelSelector: options.labelSelector, fieldSelector: options.fieldSelector }, true);
+      if (filter !== undefined) items = items.filter(filter);
+    }
     return apiOk(items as unknown as readonly DeepReadonly<T>[]);
   }
 
@@ -400,12 +412,6 @@ class CacheClient implements ControllerClient {
   delete<T extends StorableObject = KubeObject>(ref: ObjectRef, opts?: ClientDeleteOptions): ApiResult<DeleteResult<T>> {
     return opts === undefined ? this.api.delete<T>(ref) : this.api.delete<T>(ref, opts);
   }
-}
-
-/** Whether every item is in namespace `ns` (then a namespace filter would keep them all). */
-function allInNamespace(items: readonly DeepReadonly<KubeObject>[], ns: string): boolean {
-  for (let i = 0; i < items.length; i++) if ((items[i] as DeepReadonly<KubeObject>).metadata.namespace !== ns) return false;
-  return true;
 }
 
 function notSynced(kindKey: string) {

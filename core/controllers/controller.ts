@@ -12,7 +12,7 @@
  * reconciled again afterwards, exactly as with upstream's queue. Workers start only when every
  * informer the controller depends on has synced (upstream `WaitForCacheSync` in `Start`).
  */
-import type { DeepReadonly, KubeObject } from '../api/types.js';
+import type { DeepReadonly, KubeObject, OwnerReference } from '../api/types.js';
 import { objectKey } from '../api/types.js';
 import { PluginError, assertNever } from '../errors.js';
 import type { EventHandle } from '../sim/event-queue.js';
@@ -28,6 +28,7 @@ import {
   type ControllerClient,
   type ControllerDefinition,
   type ReconcileContext,
+  type ReconcileRequest,
   type ReconcileResult,
 } from './reconciler.js';
 import { checkDelayRange, drawDelay, type DelayRange, type RuntimeHost, type RuntimePayload, type RuntimeReceiver } from './runtime-host.js';
@@ -354,33 +355,39 @@ class OwnerHandler implements InformerHandler {
   ) {}
 
   onAdd(obj: DeepReadonly<KubeObject>): void {
-    this.#enqueueOwner(obj);
+    this.#enqueueOwner(obj, controllerRef(obj));
   }
 
   onUpdate(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>): void {
-    this.#enqueueOwner(old);
+    const before = controllerRef(old);
+    this.#enqueueOwner(old, before);
+    // Versions of an object that keep its owner references share the (frozen) list.
+    const after = obj.metadata.ownerReferences === old.metadata.ownerReferences ? before : controllerRef(obj);
     // Most updates (a pod's status) keep the controller reference and namespace: the new object
     // would name the key just queued, and adding a queued key again changes nothing.
-    if (sameOwnerKey(old, obj)) return;
-    this.#enqueueOwner(obj);
+    if (sameOwnerKey(old, before, obj, after)) return;
+    this.#enqueueOwner(obj, after);
   }
 
   onDelete(obj: DeepReadonly<KubeObject>): void {
-    this.#enqueueOwner(obj);
+    this.#enqueueOwner(obj, controllerRef(obj));
   }
 
-  #enqueueOwner(obj: DeepReadonly<KubeObject>): void {
-    const ref = controllerRef(obj);
+  /** Enqueues the owner `ref`, the controller reference of `obj`, if it is of the owner kind. */
+  #enqueueOwner(obj: DeepReadonly<KubeObject>, ref: DeepReadonly<OwnerReference> | undefined): void {
     if (ref === undefined || !refersToGroupKind(ref, this.owner.group, this.owner.kind)) return;
     const ns = this.ownerNamespaced ? (obj.metadata.namespace ?? '') : '';
     this.queue.add(ns === '' ? ref.name : `${ns}/${ref.name}`);
   }
 }
 
-/** Whether `OwnerHandler` derives the same key (or none) from both objects. */
-function sameOwnerKey(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>): boolean {
-  const a = controllerRef(old);
-  const b = controllerRef(obj);
+/** Whether `OwnerHandler` derives the same key (or none) from both objects, given their controller references. */
+function sameOwnerKey(
+  old: DeepReadonly<KubeObject>,
+  a: DeepReadonly<OwnerReference> | undefined,
+  obj: DeepReadonly<KubeObject>,
+  b: DeepReadonly<OwnerReference> | undefined,
+): boolean {
   if (a === undefined || b === undefined) return a === b;
   return (a === b || (a.kind === b.kind && a.apiVersion === b.apiVersion && a.name === b.name)) && old.metadata.namespace === obj.metadata.namespace;
 }
@@ -389,30 +396,44 @@ function sameOwnerKey(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObjec
 class MapHandler implements InformerHandler {
   constructor(
     readonly controller: Controller,
-    readonly map: (obj: DeepReadonly<KubeObject>) => readonly { readonly namespace: string; readonly name: string }[],
+    readonly map: (obj: DeepReadonly<KubeObject>) => readonly ReconcileRequest[],
   ) {}
 
   onAdd(obj: DeepReadonly<KubeObject>): void {
-    this.#enqueue(obj);
+    this.#enqueue(obj, NO_REQUESTS);
   }
 
   onUpdate(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>): void {
-    this.#enqueue(old);
-    this.#enqueue(obj);
+    const before = this.#enqueue(old, NO_REQUESTS);
+    this.#enqueue(obj, before);
   }
 
   onDelete(obj: DeepReadonly<KubeObject>): void {
-    this.#enqueue(obj);
+    this.#enqueue(obj, NO_REQUESTS);
   }
 
-  #enqueue(obj: DeepReadonly<KubeObject>): void {
-    let reqs: readonly { readonly namespace: string; readonly name: string }[];
+  /**
+   * Enqueues what `obj` maps to, less the requests in `queued`: those were just added, and adding
+   * a queued key again changes nothing (most updates map to the requests of the old object).
+   * Returns what `obj` mapped to (none when the map function threw).
+   */
+  #enqueue(obj: DeepReadonly<KubeObject>, queued: readonly ReconcileRequest[]): readonly ReconcileRequest[] {
+    let reqs: readonly ReconcileRequest[];
     try {
       reqs = this.map(obj);
     } catch (cause) {
       this.controller.mappingFailed(cause);
-      return;
+      return NO_REQUESTS;
     }
-    for (const r of reqs) this.controller.enqueue(requestKey(r));
+    if (reqs === queued) return reqs;
+    for (const r of reqs) if (!includesRequest(queued, r)) this.controller.enqueue(requestKey(r));
+    return reqs;
   }
+}
+
+const NO_REQUESTS: readonly ReconcileRequest[] = Object.freeze([]);
+
+function includesRequest(reqs: readonly ReconcileRequest[], r: ReconcileRequest): boolean {
+  for (const q of reqs) if (q.name === r.name && q.namespace === r.namespace) return true;
+  return false;
 }

@@ -23,6 +23,8 @@ export type IndexFunc = (obj: DeepReadonly<KubeObject>) => readonly string[];
 export const NAMESPACE_INDEX = 'namespace';
 
 const NONE: readonly string[] = Object.freeze([]);
+/** What an entry holds for an index whose function threw on its object (no values). */
+const FAILED: readonly string[] = Object.freeze([]);
 
 /** Index function: `spec.nodeName` when set (pods by node, as the kubelet and scheduler index them). */
 export const indexByNodeName: IndexFunc = (obj) => {
@@ -44,20 +46,34 @@ export const indexByOwnerUid: IndexFunc = (obj) => {
   return refs.map((r) => r.uid);
 };
 
-interface Index {
+interface Index<T> {
   readonly name: string;
   readonly fn: IndexFunc;
-  readonly values: Map<string, Bucket>;
+  readonly values: Map<string, Bucket<T>>;
 }
 
 /**
- * The keys under one index value, with their sorted order kept until the membership changes:
- * controllers read the same index entries (a ReplicaSet's pods) far more often than pods come and
- * go, so sorting on every read would redo the same work over and over.
+ * One cached object with what the cache derived from it: its namespace and its values in each
+ * custom index (in `#indexes` order), so that an update compares the new values with the stored
+ * ones instead of asking the index functions about the old object again. Index entries hold the
+ * entry itself, so reading an index entry follows pointers instead of looking each key up.
  */
-interface Bucket {
-  readonly keys: Set<string>;
-  sorted: readonly string[] | undefined;
+interface Entry<T> {
+  readonly key: string;
+  obj: DeepReadonly<T>;
+  ns: string;
+  readonly values: (readonly string[])[];
+}
+
+/**
+ * The entries under one index value, with their key order kept until the membership changes:
+ * controllers read the same index entries (a ReplicaSet's pods) far more often than pods come and
+ * go, so sorting on every read would redo the same work over and over. An update of a member
+ * changes only its entry's object, not the bucket.
+ */
+interface Bucket<T> {
+  readonly entries: Set<Entry<T>>;
+  sorted: readonly Entry<T>[] | undefined;
 }
 
 /**
@@ -66,10 +82,19 @@ interface Bucket {
  * keys (O(k log k) for k results) when that entry's membership changed since the last read.
  */
 export class Indexer<T extends object = KubeObject> {
-  readonly #items = new Map<string, DeepReadonly<T>>();
-  readonly #byNamespace = new Map<string, Bucket>();
-  readonly #indexes: Index[] = [];
+  readonly #items = new Map<string, Entry<T>>();
+  /**
+   * The entries again, by the two parts of their key split at its first `/` (`''` and the key when
+   * it has none), so that `get(namespace, name)` and `upsert` find an object without building its
+   * key: the namespace and name strings they start from are mostly the objects' own, whose hashes
+   * are computed once.
+   */
+  readonly #byKeyParts = new Map<string, Map<string, Entry<T>>>();
+  readonly #byNamespace = new Map<string, Bucket<T>>();
+  readonly #indexes: Index<T>[] = [];
   readonly #onError: ((error: PluginError) => void) | undefined;
+  /** Every entry in key order, until the membership changes. */
+  #allSorted: readonly Entry<T>[] | undefined = undefined;
 
   /**
    * @param indexers - custom indexes by name; `namespace` is built in and may not be redefined.
@@ -95,12 +120,12 @@ export class Indexer<T extends object = KubeObject> {
 
   /** The object under `key` (`namespace/name`, or `name` when cluster-scoped). */
   getByKey(key: string): DeepReadonly<T> | undefined {
-    return this.#items.get(key);
+    return this.#items.get(key)?.obj;
   }
 
   /** The object `namespace/name` (`namespace` empty or absent for cluster-scoped objects). */
   get(namespace: string | undefined, name: string): DeepReadonly<T> | undefined {
-    return this.#items.get(namespace === undefined || namespace === '' ? name : `${namespace}/${name}`);
+    return this.#find(namespace ?? '', name)?.obj;
   }
 
   /** Whether `key` is cached. */
@@ -110,98 +135,199 @@ export class Indexer<T extends object = KubeObject> {
 
   /** Every key, sorted. */
   keys(): string[] {
-    return [...this.#items.keys()].sort();
+    return this.#sortedAll().map(keyOfEntry);
   }
 
   /** Every object, by key. */
   list(): DeepReadonly<T>[] {
-    return this.#resolve(this.keys());
+    return objectsOf(this.#sortedAll());
   }
 
   /** The objects of one namespace, by key. */
   listNamespace(namespace: string): DeepReadonly<T>[] {
     const bucket = this.#byNamespace.get(namespace);
-    return bucket === undefined ? [] : this.#resolve(sortedKeys(bucket));
+    return bucket === undefined ? [] : objectsOf(sortedEntries(bucket));
   }
 
   /** Upstream `ByIndex`: the objects whose index `indexName` has `value`, by key. */
   byIndex(indexName: string, value: string): DeepReadonly<T>[] {
-    if (indexName === NAMESPACE_INDEX) return this.listNamespace(value);
-    const index = this.#index(indexName);
-    const bucket = index.values.get(value);
-    return bucket === undefined ? [] : this.#resolve(sortedKeys(bucket));
+    const bucket = this.#bucket(indexName, value);
+    return bucket === undefined ? [] : objectsOf(sortedEntries(bucket));
+  }
+
+  /**
+   * `byIndex` narrowed to the objects in `namespace` (`metadata.namespace`), by key. The cache
+   * knows each object's namespace, so the objects themselves are not read to find it.
+   */
+  byIndexInNamespace(indexName: string, value: string, namespace: string): DeepReadonly<T>[] {
+    const bucket = this.#bucket(indexName, value);
+    if (bucket === undefined) return [];
+    const entries = sortedEntries(bucket);
+    let i = 0;
+    while (i < entries.length && (entries[i] as Entry<T>).ns === namespace) i++;
+    // Index entries usually lie within one namespace: then nothing is left out.
+    if (i === entries.length) return objectsOf(entries);
+    const out: DeepReadonly<T>[] = [];
+    for (const entry of entries) if (entry.ns === namespace) out.push(entry.obj);
+    return out;
   }
 
   /** Upstream `IndexKeys`: the keys whose index `indexName` has `value`, sorted. */
   indexKeys(indexName: string, value: string): string[] {
-    const bucket = indexName === NAMESPACE_INDEX ? this.#byNamespace.get(value) : this.#index(indexName).values.get(value);
-    // A copy: the sorted order is shared with later reads and must not be changed by the caller.
-    return bucket === undefined ? [] : [...sortedKeys(bucket)];
+    const bucket = this.#bucket(indexName, value);
+    return bucket === undefined ? [] : sortedEntries(bucket).map(keyOfEntry);
   }
 
   /** Stores `obj` under `key`; returns the object it replaced. */
   set(key: string, obj: DeepReadonly<T>): DeepReadonly<T> | undefined {
-    const old = this.#items.get(key);
-    this.#items.set(key, obj);
+    const entry = this.#items.get(key);
+    if (entry !== undefined) return this.#update(entry, obj);
+    const slash = key.indexOf('/');
+    this.#insert(key, slash < 0 ? '' : key.slice(0, slash), slash < 0 ? key : key.slice(slash + 1), obj);
+    return undefined;
+  }
+
+  /**
+   * Stores `obj` under its key, `namespace/name` (or `name` when it has no namespace), as
+   * `set(objectKey(obj), obj)` does; returns the object it replaced.
+   */
+  upsert(obj: DeepReadonly<T>): DeepReadonly<T> | undefined {
     const ns = namespaceOf(obj);
-    if (old === undefined) {
-      addTo(this.#byNamespace, ns, key);
-    } else {
-      const oldNs = namespaceOf(old);
-      if (oldNs !== ns) {
-        removeFrom(this.#byNamespace, oldNs, key);
-        addTo(this.#byNamespace, ns, key);
-      }
-    }
-    for (const index of this.#indexes) {
-      const before = old === undefined ? NONE : this.#values(index, old);
-      const after = this.#values(index, obj);
-      // Most updates keep their index values (a pod's node, its owner): nothing to move then.
-      // Reads sort what they find, so the order inside an index entry never shows.
-      if (sameValues(before, after)) continue;
-      for (const v of before) removeFrom(index.values, v, key);
-      for (const v of after) addTo(index.values, v, key);
-    }
-    return old;
+    const name = nameOf(obj);
+    const entry = this.#find(ns, name);
+    if (entry !== undefined) return this.#update(entry, obj);
+    if (!splitsBack(ns, name)) return this.set(ns === '' ? name : `${ns}/${name}`, obj);
+    this.#insert(ns === '' ? name : `${ns}/${name}`, ns, name, obj);
+    return undefined;
   }
 
   /** Removes `key`; returns the object it held. */
   delete(key: string): DeepReadonly<T> | undefined {
-    const old = this.#items.get(key);
-    if (old === undefined) return undefined;
-    this.#items.delete(key);
-    removeFrom(this.#byNamespace, namespaceOf(old), key);
-    for (const index of this.#indexes) for (const v of this.#values(index, old)) removeFrom(index.values, v, key);
-    return old;
+    const entry = this.#items.get(key);
+    return entry === undefined ? undefined : this.#remove(entry);
+  }
+
+  /** Removes the object under `obj`'s key (see `upsert`); returns the object it held. */
+  remove(obj: DeepReadonly<T>): DeepReadonly<T> | undefined {
+    const entry = this.#find(namespaceOf(obj), nameOf(obj));
+    return entry === undefined ? undefined : this.#remove(entry);
   }
 
   /** Drops everything. */
   clear(): void {
     this.#items.clear();
+    this.#byKeyParts.clear();
     this.#byNamespace.clear();
     for (const index of this.#indexes) index.values.clear();
+    this.#allSorted = undefined;
   }
 
-  #index(name: string): Index {
+  /** The entry under key `namespace/name` (`name` when `namespace` is empty). */
+  #find(namespace: string, name: string): Entry<T> | undefined {
+    // A namespace or (cluster-scoped) name with a `/` would split differently: look the key up.
+    if (!splitsBack(namespace, name)) return this.#items.get(namespace === '' ? name : `${namespace}/${name}`);
+    return this.#byKeyParts.get(namespace)?.get(name);
+  }
+
+  /** Adds a new entry; `head` and `tail` are `key` split at its first `/` (see `#byKeyParts`). */
+  #insert(key: string, head: string, tail: string, obj: DeepReadonly<T>): void {
+    const ns = namespaceOf(obj);
+    const indexes = this.#indexes;
+    const entry: Entry<T> = { key, obj, ns, values: new Array<readonly string[]>(indexes.length).fill(NONE) };
+    this.#items.set(key, entry);
+    this.#allSorted = undefined;
+    let byTail = this.#byKeyParts.get(head);
+    if (byTail === undefined) {
+      byTail = new Map();
+      this.#byKeyParts.set(head, byTail);
+    }
+    byTail.set(tail, entry);
+    addTo(this.#byNamespace, ns, entry);
+    for (let i = 0; i < indexes.length; i++) {
+      const index = indexes[i] as Index<T>;
+      const after = this.#values(index, obj);
+      entry.values[i] = after;
+      for (const v of after) addTo(index.values, v, entry);
+    }
+  }
+
+  /** Replaces an entry's object, moving it between index entries where its values changed. */
+  #update(entry: Entry<T>, obj: DeepReadonly<T>): DeepReadonly<T> {
+    const old = entry.obj;
+    entry.obj = obj;
+    const ns = namespaceOf(obj);
+    if (entry.ns !== ns) {
+      removeFrom(this.#byNamespace, entry.ns, entry);
+      addTo(this.#byNamespace, ns, entry);
+      entry.ns = ns;
+    }
+    const indexes = this.#indexes;
+    for (let i = 0; i < indexes.length; i++) {
+      const index = indexes[i] as Index<T>;
+      let before = entry.values[i] as readonly string[];
+      // A failed index function is asked again, so that its failure is reported as often as before.
+      if (before === FAILED) before = this.#values(index, old);
+      const after = this.#values(index, obj);
+      // Most updates keep their index values (a pod's node, its owner): nothing to move then.
+      // Reads sort what they find, so the order inside an index entry never shows.
+      if (sameValues(before, after)) {
+        entry.values[i] = after;
+        continue;
+      }
+      for (const v of before) removeFrom(index.values, v, entry);
+      for (const v of after) addTo(index.values, v, entry);
+      entry.values[i] = after;
+    }
+    return old;
+  }
+
+  #remove(entry: Entry<T>): DeepReadonly<T> {
+    const key = entry.key;
+    const old = entry.obj;
+    this.#items.delete(key);
+    this.#allSorted = undefined;
+    const slash = key.indexOf('/');
+    const head = slash < 0 ? '' : key.slice(0, slash);
+    const byTail = this.#byKeyParts.get(head);
+    if (byTail !== undefined) {
+      byTail.delete(slash < 0 ? key : key.slice(slash + 1));
+      if (byTail.size === 0) this.#byKeyParts.delete(head);
+    }
+    removeFrom(this.#byNamespace, entry.ns, entry);
+    const indexes = this.#indexes;
+    for (let i = 0; i < indexes.length; i++) {
+      const index = indexes[i] as Index<T>;
+      let values = entry.values[i] as readonly string[];
+      if (values === FAILED) values = this.#values(index, old);
+      for (const v of values) removeFrom(index.values, v, entry);
+    }
+    return old;
+  }
+
+  #sortedAll(): readonly Entry<T>[] {
+    if (this.#allSorted === undefined) this.#allSorted = [...this.#items.values()].sort(byKey);
+    return this.#allSorted;
+  }
+
+  #bucket(indexName: string, value: string): Bucket<T> | undefined {
+    return indexName === NAMESPACE_INDEX ? this.#byNamespace.get(value) : this.#index(indexName).values.get(value);
+  }
+
+  #index(name: string): Index<T> {
     for (const index of this.#indexes) if (index.name === name) return index;
     throw new PluginError(name, 'Indexer', `index ${JSON.stringify(name)} does not exist`);
   }
 
-  #values(index: Index, obj: DeepReadonly<T>): readonly string[] {
+  /** The index values of `obj`; `FAILED` (no values) when the index function threw and `onError` took the error. */
+  #values(index: Index<T>, obj: DeepReadonly<T>): readonly string[] {
     try {
       return index.fn(obj as unknown as DeepReadonly<KubeObject>);
     } catch (cause) {
       const error = new PluginError(index.name, 'IndexFunc', `index function threw: ${String(cause)}`, { cause });
       if (this.#onError === undefined) throw error;
       this.#onError(error);
-      return NONE;
+      return FAILED;
     }
-  }
-
-  #resolve(keys: readonly string[]): DeepReadonly<T>[] {
-    const out: DeepReadonly<T>[] = new Array<DeepReadonly<T>>(keys.length);
-    for (let i = 0; i < keys.length; i++) out[i] = this.#items.get(keys[i] as string) as DeepReadonly<T>;
-    return out;
   }
 }
 
@@ -209,32 +335,59 @@ function namespaceOf(obj: object): string {
   return (obj as { readonly metadata?: { readonly namespace?: string } }).metadata?.namespace ?? '';
 }
 
-function addTo(map: Map<string, Bucket>, value: string, key: string): void {
+function nameOf(obj: object): string {
+  return (obj as { readonly metadata?: { readonly name?: string } }).metadata?.name ?? '';
+}
+
+/**
+ * Whether the key of `namespace` and `name` splits back into them at its first `/`: the namespace
+ * has no `/`, and neither has the name when the namespace is empty (the key is then the name).
+ */
+function splitsBack(namespace: string, name: string): boolean {
+  return namespace === '' ? !name.includes('/') : !namespace.includes('/');
+}
+
+function keyOfEntry(entry: Entry<unknown>): string {
+  return entry.key;
+}
+
+function byKey(a: Entry<unknown>, b: Entry<unknown>): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+function objectsOf<T>(entries: readonly Entry<T>[]): DeepReadonly<T>[] {
+  const out: DeepReadonly<T>[] = new Array<DeepReadonly<T>>(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = (entries[i] as Entry<T>).obj;
+  return out;
+}
+
+function addTo<T>(map: Map<string, Bucket<T>>, value: string, entry: Entry<T>): void {
   let bucket = map.get(value);
   if (bucket === undefined) {
-    bucket = { keys: new Set(), sorted: undefined };
+    bucket = { entries: new Set(), sorted: undefined };
     map.set(value, bucket);
   }
-  if (bucket.keys.has(key)) return;
-  bucket.keys.add(key);
+  if (bucket.entries.has(entry)) return;
+  bucket.entries.add(entry);
   bucket.sorted = undefined;
 }
 
-/** The bucket's keys in sorted order, sorted again only after its membership changed. */
-function sortedKeys(bucket: Bucket): readonly string[] {
-  if (bucket.sorted === undefined) bucket.sorted = [...bucket.keys].sort();
+/** The bucket's entries in key order, sorted again only after its membership changed. */
+function sortedEntries<T>(bucket: Bucket<T>): readonly Entry<T>[] {
+  if (bucket.sorted === undefined) bucket.sorted = [...bucket.entries].sort(byKey);
   return bucket.sorted;
 }
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-function removeFrom(map: Map<string, Bucket>, value: string, key: string): void {
+function removeFrom<T>(map: Map<string, Bucket<T>>, value: string, entry: Entry<T>): void {
   const bucket = map.get(value);
-  if (bucket === undefined || !bucket.keys.delete(key)) return;
+  if (bucket === undefined || !bucket.entries.delete(entry)) return;
   bucket.sorted = undefined;
-  if (bucket.keys.size === 0) map.delete(value);
+  if (bucket.entries.size === 0) map.delete(value);
 }

@@ -403,7 +403,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
   }
 
   #upsert(obj: DeepReadonly<T>): void {
-    const old = this.cache.set(objectKey(obj as KeyedObject), obj);
+    const old = this.cache.upsert(obj);
     if (old === undefined) this.#notifyAdd(obj, false);
     else this.#notifyUpdate(old, obj);
   }
@@ -413,7 +413,7 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
    * deletion's resourceVersion), as upstream's `Deleted` delta does.
    */
   #removeObserved(obj: DeepReadonly<T>): void {
-    this.cache.delete(objectKey(obj as KeyedObject));
+    this.cache.remove(obj);
     this.#notifyDelete(obj, false);
   }
 

@@ -197,4 +197,70 @@ describe('kind keys and the Indexer', () => {
     idx.clear();
     assert.equal(idx.size, 0);
   });
+
+  it('upsert and remove key objects as set and delete with objectKey do, slashes included', () => {
+    const idx = new Indexer({ node: indexByNodeName });
+    const obj = (ns: string | undefined, name: string, node?: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: ns === undefined ? { name } : { name, namespace: ns },
+      spec: node === undefined ? {} : { nodeName: node },
+    });
+    const p0 = obj('a', 'p0', 'n1');
+    assert.equal(idx.upsert(p0), undefined);
+    assert.equal(idx.upsert(obj('a', 'p0', 'n2')), p0);
+    assert.deepEqual(idx.getByKey('a/p0')?.spec, { nodeName: 'n2' });
+    idx.upsert(obj(undefined, 'x', 'n2'));
+    assert.equal(idx.get(undefined, 'x'), idx.get('', 'x'));
+    assert.equal(idx.getByKey('x')?.metadata.name, 'x');
+    // A cluster-scoped name with a slash has the key a namespaced object could have.
+    const slashed = obj(undefined, 'a/p1');
+    idx.upsert(slashed);
+    assert.equal(idx.get('a', 'p1'), slashed);
+    assert.equal(idx.get('', 'a/p1'), slashed);
+    idx.set('b/c/d', obj('b/c', 'd'));
+    assert.equal(idx.get('b/c', 'd')?.metadata.name, 'd');
+    assert.equal(idx.get('b', 'c/d')?.metadata.name, 'd');
+    assert.deepEqual(idx.keys(), ['a/p0', 'a/p1', 'b/c/d', 'x']);
+    assert.deepEqual(idx.indexKeys('node', 'n2'), ['a/p0', 'x']);
+    assert.deepEqual(idx.byIndexInNamespace('node', 'n2', 'a').map((o) => o.metadata.name), ['p0']);
+    idx.upsert(obj('a', 'p2', 'n2'));
+    assert.deepEqual(idx.byIndexInNamespace('node', 'n2', 'a').map((o) => o.metadata.name), ['p0', 'p2']);
+    assert.deepEqual(idx.byIndexInNamespace('node', 'n3', 'a'), []);
+    const stored = idx.getByKey('a/p0');
+    assert.equal(idx.remove(obj('a', 'p0')), stored);
+    assert.equal(idx.remove(slashed), slashed);
+    assert.equal(idx.remove(obj('a', 'missing')), undefined);
+    assert.equal(idx.delete('b/c/d')?.metadata.name, 'd');
+    assert.equal(idx.get('b/c', 'd'), undefined);
+    assert.deepEqual(idx.keys(), ['a/p2', 'x']);
+    assert.deepEqual(idx.indexKeys('node', 'n2'), ['a/p2', 'x']);
+  });
+
+  it('asks a failing index function about the old object again, as often as it did', () => {
+    const errors: string[] = [];
+    const idx = new Indexer(
+      {
+        node: (o) => {
+          if (o.metadata.labels?.['bad'] === 'yes') throw new Error(`bad ${o.metadata.name ?? ''}`);
+          return indexByNodeName(o);
+        },
+      },
+      (e) => errors.push(e.message),
+    );
+    const pod = (bad: boolean): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a', labels: { bad: bad ? 'yes' : 'no' } }, spec: { nodeName: 'n1' } });
+    idx.upsert(pod(true));
+    assert.equal(errors.length, 1);
+    assert.deepEqual(idx.indexKeys('node', 'n1'), []);
+    idx.upsert(pod(true));
+    assert.equal(errors.length, 3);
+    idx.upsert(pod(false));
+    assert.equal(errors.length, 4);
+    assert.deepEqual(idx.indexKeys('node', 'n1'), ['a/p']);
+    idx.upsert(pod(true));
+    assert.equal(errors.length, 5);
+    assert.deepEqual(idx.indexKeys('node', 'n1'), []);
+    idx.delete('a/p');
+    assert.equal(errors.length, 6);
+  });
 });

@@ -38,13 +38,24 @@ export function labelIndexValue(namespace: string, key: string, value: string): 
   return `${namespace}|${key}=${value}`;
 }
 
+/**
+ * The values of {@link POD_LABEL_INDEX} by (frozen) label set: every version of a pod, and every
+ * pod of a template, shares one label set, so the strings are built once and an update finds the
+ * very array it had, which the cache compares at no cost.
+ */
+const labelValues = new WeakMap<object, { readonly namespace: string; readonly values: readonly string[] }>();
+
 /** Index function for {@link POD_LABEL_INDEX}. */
 export const indexByNamespaceLabel: IndexFunc = (obj) => {
   const labels = obj.metadata.labels;
   if (labels === undefined) return [];
   const ns = obj.metadata.namespace ?? '';
+  const hit = labelValues.get(labels);
+  if (hit !== undefined && hit.namespace === ns) return hit.values;
   const out: string[] = [];
   for (const k of Object.keys(labels)) out.push(labelIndexValue(ns, k, labels[k] as string));
+  // A label set that may still change is not remembered.
+  if (Object.isFrozen(labels)) labelValues.set(labels, { namespace: ns, values: Object.freeze(out) });
   return out;
 };
 

@@ -94,15 +94,19 @@ function fromReplicaSetCondition(c: { readonly type: string; readonly status: st
   return cond;
 }
 
+/** The `ReplicaFailure` conditions of `rs`, as Deployment conditions. */
+function failuresOf(rs: CachedReplicaSet): DeploymentCondition[] {
+  return (rs.status?.conditions ?? []).filter((c) => c.type === REPLICA_FAILURE).map(fromReplicaSetCondition);
+}
+
 /** Upstream `getReplicaFailures`: the new ReplicaSet's `ReplicaFailure` first, else any old one's. */
 function replicaFailures(allRSs: readonly (CachedReplicaSet | undefined)[], newRS: CachedReplicaSet | undefined): DeploymentCondition[] {
-  const of = (rs: CachedReplicaSet) => (rs.status?.conditions ?? []).filter((c) => c.type === REPLICA_FAILURE).map(fromReplicaSetCondition);
   if (newRS !== undefined) {
-    const own = of(newRS);
+    const own = failuresOf(newRS);
     if (own.length > 0) return own;
   }
   const out: DeploymentCondition[] = [];
-  for (const rs of allRSs) if (rs !== undefined) out.push(...of(rs));
+  for (const rs of allRSs) if (rs !== undefined) out.push(...failuresOf(rs));
   return out;
 }
 

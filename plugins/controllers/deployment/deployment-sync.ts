@@ -14,7 +14,6 @@
  * the annotation follows in a merge patch of the object just written (see `writeStatus`).
  */
 import {
-  canonicalJson,
   isAlreadyExists,
   isNotFound,
   newControllerRef,
@@ -26,7 +25,6 @@ import {
   type ReconcileContext,
   type ReplicaSet,
   type Selector,
-  type TraceValue,
 } from 'kubeprop';
 import { CONTROLLER_UID_INDEX, ORPHANS_BY_NAMESPACE_INDEX } from '../replicaset/controller-indexes.js';
 import { claimObjects, recheckOwner, type ClaimOwner } from '../replicaset/controller-ref-manager.js';
@@ -71,6 +69,7 @@ import {
   setReplicasAnnotations,
   type CachedDeployment,
   type CachedReplicaSet,
+  type DeploymentCondition,
   type DeploymentStatus,
 } from './deployment-util.js';
 import { computePodTemplateHash } from './pod-template-hash.js';
@@ -233,11 +232,10 @@ export class DeploymentSync {
     const d = this.cached;
     const existing = findNewReplicaSet(d, rsList);
     const newRevision = String(maxRevision(oldRSs) + 1);
-    const log = (msg: string) => this.ctx.log(msg);
 
     if (existing !== undefined) {
       const annotations: Record<string, string> = { ...(existing.metadata.annotations ?? {}) };
-      const annotationsUpdated = setNewReplicaSetAnnotations(d, annotations, existing.metadata.name ?? '', newRevision, true, log);
+      const annotationsUpdated = setNewReplicaSetAnnotations(d, annotations, existing.metadata.name ?? '', newRevision, true, this.ctx);
       const minReady = d.spec?.minReadySeconds ?? 0;
       const minReadyNeedsUpdate = (existing.spec?.minReadySeconds ?? 0) !== minReady;
       if (annotationsUpdated || minReadyNeedsUpdate) {
@@ -280,7 +278,7 @@ export class DeploymentSync {
     const minReadySeconds = d.spec?.minReadySeconds ?? 0;
     // Field order and zero values as the API serializes a ReplicaSetSpec (minReadySeconds omitempty).
     const draftSpec = minReadySeconds > 0 ? { replicas, minReadySeconds, selector: newSelector, template: newTemplate } : { replicas, selector: newSelector, template: newTemplate };
-    setNewReplicaSetAnnotations(d, annotations, rsName, newRevision, false, log);
+    setNewReplicaSetAnnotations(d, annotations, rsName, newRevision, false, this.ctx);
     const body = {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
@@ -484,9 +482,24 @@ export function deploymentStatusEqual(a: DeepReadonly<DeploymentStatus> | undefi
   const counts = ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'] as const;
   for (const k of counts) if ((x[k] ?? 0) !== (b[k] ?? 0)) return false;
   if (x.terminatingReplicas !== b.terminatingReplicas || x.collisionCount !== b.collisionCount) return false;
-  const norm = (s: DeepReadonly<DeploymentStatus>) =>
-    canonicalJson((s.conditions ?? []).map((c) => [c.type, c.status, c.lastUpdateTime ?? '', c.lastTransitionTime ?? '', c.reason ?? '', c.message ?? '']) as unknown as TraceValue);
-  return norm(x) === norm(b);
+  const xc = x.conditions ?? [];
+  const bc = b.conditions ?? [];
+  if (xc.length !== bc.length) return false;
+  for (let i = 0; i < xc.length; i++) {
+    const p = xc[i] as DeepReadonly<DeploymentCondition>;
+    const q = bc[i] as DeepReadonly<DeploymentCondition>;
+    if (
+      p.type !== q.type ||
+      p.status !== q.status ||
+      (p.lastUpdateTime ?? '') !== (q.lastUpdateTime ?? '') ||
+      (p.lastTransitionTime ?? '') !== (q.lastTransitionTime ?? '') ||
+      (p.reason ?? '') !== (q.reason ?? '') ||
+      (p.message ?? '') !== (q.message ?? '')
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Sorts ReplicaSets by creation (oldest first), as upstream sorts in place before scaling down. */

@@ -364,8 +364,16 @@ export function setReplicasAnnotations(annotations: Record<string, string>, desi
  * the Deployment's annotations (but its own bookkeeping ones), raises the revision to
  * `newRevision` if lower (keeping the old one in the revision history, as a rollback does), and
  * for a ReplicaSet about to be created sets the replicas annotations. Whether anything changed.
+ * `logger` (the reconcile context) receives upstream's log lines.
  */
-export function setNewReplicaSetAnnotations(d: CachedDeployment, annotations: Record<string, string>, name: string, newRevision: string, exists: boolean, log: (msg: string) => void): boolean {
+export function setNewReplicaSetAnnotations(
+  d: CachedDeployment,
+  annotations: Record<string, string>,
+  name: string,
+  newRevision: string,
+  exists: boolean,
+  logger: { log(message: string): void },
+): boolean {
   let changed = false;
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) {
     if (ANNOTATIONS_TO_SKIP.has(k) || annotations[k] === v) continue;
@@ -376,7 +384,7 @@ export function setNewReplicaSetAnnotations(d: CachedDeployment, annotations: Re
   let oldRevisionInt = 0;
   if (oldRevision !== undefined && oldRevision !== '') {
     if (!/^[+-]?\d+$/.test(oldRevision)) {
-      log(`Updating replica set revision OldRevision not int ${oldRevision}`);
+      logger.log(`Updating replica set revision OldRevision not int ${oldRevision}`);
       return false;
     }
     oldRevisionInt = Number(oldRevision);
@@ -385,7 +393,7 @@ export function setNewReplicaSetAnnotations(d: CachedDeployment, annotations: Re
   if (oldRevisionInt < newRevisionInt) {
     annotations[REVISION_ANNOTATION] = newRevision;
     changed = true;
-    log(`Updating replica set ${JSON.stringify(name)} revision to ${newRevision}`);
+    logger.log(`Updating replica set ${JSON.stringify(name)} revision to ${newRevision}`);
   }
   if (oldRevision !== undefined && oldRevisionInt < newRevisionInt) {
     const history = annotations[REVISION_HISTORY_ANNOTATION] ?? '';
@@ -402,7 +410,7 @@ export function setNewReplicaSetAnnotations(d: CachedDeployment, annotations: Re
       if (totalLen <= MAX_REV_HISTORY_LENGTH_IN_CHARS) {
         annotations[REVISION_HISTORY_ANNOTATION] = [...oldRevisions.slice(start), oldRevision].join(',');
       } else {
-        log(`Not appending revision due to revision history length limit of ${MAX_REV_HISTORY_LENGTH_IN_CHARS} reached`);
+        logger.log(`Not appending revision due to revision history length limit of ${MAX_REV_HISTORY_LENGTH_IN_CHARS} reached`);
       }
     }
   }

@@ -57,15 +57,26 @@ export const FINALIZER_ORPHAN_DEPENDENTS = 'orphan';
 /** Index name: the coordinates (`group/Kind/name`) of each owner reference. */
 export const OWNER_COORDINATES_INDEX = 'kubeprop.io/owner-coordinates';
 
+/**
+ * The values of `OWNER_COORDINATES_INDEX` by (frozen) owner reference list: the versions of an
+ * object share one list, so the strings are built once and an update finds the very array it had,
+ * which the cache compares at no cost.
+ */
+const coordinateValues = new WeakMap<object, readonly string[]>();
+
 /** Index function for `OWNER_COORDINATES_INDEX`. */
 export const indexByOwnerCoordinates: IndexFunc = (obj) => {
   const refs = obj.metadata.ownerReferences;
   if (refs === undefined || refs.length === 0) return [];
+  const hit = coordinateValues.get(refs);
+  if (hit !== undefined) return hit;
   const out: string[] = [];
   for (const ref of refs) {
     const value = ownerCoordinates(ownerGroupKind(ref), ref.name);
     if (!out.includes(value)) out.push(value);
   }
+  // A list that may still change is not remembered.
+  if (Object.isFrozen(refs) && refs.every((r) => Object.isFrozen(r))) coordinateValues.set(refs, Object.freeze(out));
   return out;
 };
 
@@ -246,8 +257,12 @@ export function newGarbageCollectorController(options: GarbageCollectorOptions =
   });
 }
 
-/** What requests for owners of one kind look like: `{ namespace: clusterScoped ? '' : ns, name: prefix + name }`. */
+/**
+ * An owner kind, as the collector reaches it: its kind key (for cache reads), its scope, and what
+ * requests for owners of the kind look like: `{ namespace: clusterScoped ? '' : ns, name: prefix + name }`.
+ */
 interface OwnerRoute {
+  readonly kindKey: string;
   readonly clusterScoped: boolean;
   readonly prefix: string;
 }
@@ -260,6 +275,8 @@ class Collector {
   readonly #kinds: readonly GroupKind[];
   /** `#ownerRoute` results by owner `apiVersion`, then `kind`. */
   readonly #ownerRoutes = new Map<string, Map<string, OwnerRoute | null>>();
+  /** `#blockedOwners` results by owner reference list. */
+  readonly #blocked = new WeakMap<object, { readonly namespace: string; readonly requests: readonly ReconcileRequest[] }>();
 
   constructor(
     readonly monitored: ReadonlyMap<string, GroupKind>,
@@ -275,22 +292,35 @@ class Collector {
     // Every pod event comes through here; a pod without owners blocks nothing.
     if (isPod && (refs === undefined || refs.length === 0)) return NO_REQUESTS;
     const ns = obj.metadata.namespace ?? '';
+    const owners = refs === undefined ? NO_REQUESTS : this.#blockedOwners(refs, ns);
+    return isPod ? owners : [gcRequest({ ...gk, namespace: ns, name: obj.metadata.name ?? '' }), ...owners];
+  }
+
+  /**
+   * The requests for the owners that `refs`, the owner references of an object in namespace `ns`,
+   * block. Kept per (frozen) list: the versions of an object share it, so the requests of every
+   * event of a pod are the same objects, with the same strings.
+   */
+  #blockedOwners(refs: readonly DeepReadonly<OwnerReference>[], ns: string): readonly ReconcileRequest[] {
+    const hit = this.#blocked.get(refs);
+    if (hit !== undefined && hit.namespace === ns) return hit.requests;
     const out: ReconcileRequest[] = [];
-    if (!isPod) out.push(gcRequest({ ...gk, namespace: ns, name: obj.metadata.name ?? '' }));
-    if (refs === undefined) return out;
     for (const ref of refs) {
       if (ref.blockOwnerDeletion !== true) continue;
       const route = this.#ownerRoute(ref);
       if (route === null) continue;
       out.push({ namespace: route.clusterScoped ? '' : ns, name: route.prefix + ref.name });
     }
-    return out;
+    const requests = out.length === 0 ? NO_REQUESTS : Object.freeze(out);
+    // A list that may still change is not remembered.
+    if (Object.isFrozen(refs) && refs.every((r) => Object.isFrozen(r))) this.#blocked.set(refs, { namespace: ns, requests });
+    return requests;
   }
 
   /**
-   * How requests for owners of one `apiVersion`/`kind` are formed, worked out once per pair: the
-   * monitored kinds and scopes are fixed at construction, and the same few owner kinds recur on
-   * every pod event. `null` when the kind is not monitored.
+   * How owners of one `apiVersion`/`kind` are reached, worked out once per pair: the monitored
+   * kinds and scopes are fixed at construction, and the same few owner kinds recur on every pod
+   * event and sync. `null` when the kind is not monitored.
    */
   #ownerRoute(ref: DeepReadonly<OwnerReference>): OwnerRoute | null {
     let byKind = this.#ownerRoutes.get(ref.apiVersion);
@@ -306,7 +336,7 @@ class Collector {
       } else {
         // The name `gcRequest` gives any object of this kind, less the object's own name.
         const probe = gcRequest({ ...owner, namespace: '', name: '' });
-        route = { clusterScoped: scopeOf(owner, this.custom) === false, prefix: probe.name };
+        route = { kindKey: kindKey(owner), clusterScoped: scopeOf(owner, this.custom) === false, prefix: probe.name };
       }
       byKind.set(ref.kind, route);
     }
@@ -339,10 +369,9 @@ class Collector {
   #ownersSolidInCache(ctx: ReconcileContext, obj: Obj): boolean {
     const ns = obj.metadata.namespace ?? '';
     for (const ref of obj.metadata.ownerReferences ?? []) {
-      const gk = ownerGroupKind(ref);
-      const key = kindKey(gk);
-      if (!this.monitored.has(key)) return false;
-      const owner = ctx.client.get(key, scopeOf(gk, this.custom) === false || ns === '' ? undefined : ns, ref.name);
+      const route = this.#ownerRoute(ref);
+      if (route === null) return false;
+      const owner = ctx.client.get(route.kindKey, route.clusterScoped || ns === '' ? undefined : ns, ref.name);
       if (!owner.ok || owner.value.metadata.uid !== ref.uid || deletingDependents(owner.value as Obj)) return false;
     }
     return true;

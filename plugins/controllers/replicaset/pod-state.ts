@@ -84,9 +84,10 @@ export function nextAvailabilityCheckMs(pods: readonly CachedPod[], minReadySeco
 }
 
 /**
- * Facts derived from one version of a pod, computed once: cached pods are frozen and shared, and a
- * ReplicaSet's sync revisits every pod it owns although few changed since the last sync. Keyed by
- * the object, so a new version of a pod is a new entry and the old one is collected with it.
+ * Facts derived from one version of a pod, computed once: cached pods are frozen and shared, and
+ * the same pods are looked at again and again (orphans a ReplicaSet may adopt, pods counted for a
+ * status). Keyed by the object, so a new version of a pod is a new entry and the old one is
+ * collected with it. (A ReplicaSet's own pods go through `owned-pods.ts` instead.)
  */
 export interface PodMemo {
   /** Upstream `IsPodActive`: not terminal and not being deleted. */

@@ -38,11 +38,42 @@ export function specReplicas(rs: { readonly spec?: { readonly replicas?: number 
   return rs.spec?.replicas ?? 1;
 }
 
+/** The ReplicaSet's template labels (none when absent). */
+export function templateLabelsOf(rs: CachedReplicaSet): Readonly<Record<string, string>> {
+  return rs.spec?.template?.metadata?.labels ?? NO_LABELS;
+}
+
+/** What a ReplicaSet's status counts of its active pods. */
+export interface ActivePodCounts {
+  /** Pods with every template label. */
+  fullyLabeled: number;
+  ready: number;
+  /** Ready for more than `minReadySeconds`. */
+  available: number;
+}
+
+/** The status counts of `activePods`, active pods of `rs`, at `nowMs`. */
+export function countActivePods(rs: CachedReplicaSet, activePods: readonly CachedPod[], nowMs: number): ActivePodCounts {
+  const templateLabels = templateLabelsOf(rs);
+  const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
+  const counts: ActivePodCounts = { fullyLabeled: 0, ready: 0, available: 0 };
+  for (const pod of activePods) {
+    const memo = podMemo(pod);
+    if (podFullyLabeled(pod, templateLabels, memo)) counts.fullyLabeled++;
+    if (memo.ready) {
+      counts.ready++;
+      if (minReadySeconds <= 0 || isPodAvailable(pod, minReadySeconds, nowMs)) counts.available++;
+    }
+  }
+  return counts;
+}
+
 /**
  * Upstream `calculateStatus`: counts over the active pods the ReplicaSet controls, the terminating
  * ones, and the `ReplicaFailure` condition set when managing replicas failed (and removed once it
  * succeeds). `manageError` is that failure's message. Zero counts are left out as the API
- * serializes them (`omitempty`), except `replicas` and `terminatingReplicas`.
+ * serializes them (`omitempty`), except `replicas` and `terminatingReplicas`. `counts` are
+ * `countActivePods(rs, activePods, nowMs)`, for a caller that has them already.
  */
 export function calculateReplicaSetStatus(
   rs: CachedReplicaSet,
@@ -50,20 +81,9 @@ export function calculateReplicaSetStatus(
   terminatingPods: readonly CachedPod[],
   manageError: string | undefined,
   nowMs: number,
+  counts: ActivePodCounts = countActivePods(rs, activePods, nowMs),
 ): ReplicaSetStatus {
-  const templateLabels = rs.spec?.template?.metadata?.labels ?? NO_LABELS;
-  const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
-  let fullyLabeled = 0;
-  let ready = 0;
-  let available = 0;
-  for (const pod of activePods) {
-    const memo = podMemo(pod);
-    if (podFullyLabeled(pod, templateLabels, memo)) fullyLabeled++;
-    if (memo.ready) {
-      ready++;
-      if (minReadySeconds <= 0 || isPodAvailable(pod, minReadySeconds, nowMs)) available++;
-    }
-  }
+  const { fullyLabeled, ready, available } = counts;
 
   let conditions: ReplicaSetCondition[] = (rs.status?.conditions ?? []).map((c) => ({ ...c }));
   const failure = conditions.find((c) => c.type === REPLICA_FAILURE);
@@ -92,6 +112,8 @@ export function calculateReplicaSetStatus(
  */
 export function replicaSetStatusUnchanged(rs: CachedReplicaSet, next: ReplicaSetStatus): boolean {
   const cur = rs.status;
+  const curConditions = cur?.conditions ?? [];
+  const nextConditions = next.conditions ?? [];
   return (
     (cur?.replicas ?? 0) === next.replicas &&
     (cur?.fullyLabeledReplicas ?? 0) === (next.fullyLabeledReplicas ?? 0) &&
@@ -99,7 +121,9 @@ export function replicaSetStatusUnchanged(rs: CachedReplicaSet, next: ReplicaSet
     (cur?.availableReplicas ?? 0) === (next.availableReplicas ?? 0) &&
     cur?.terminatingReplicas === next.terminatingReplicas &&
     (rs.metadata?.generation ?? 0) === (cur?.observedGeneration ?? 0) &&
-    canonicalJson((cur?.conditions ?? []) as unknown as TraceValue) === canonicalJson((next.conditions ?? []) as unknown as TraceValue)
+    // Most ReplicaSets have no conditions: nothing to serialize then.
+    ((curConditions.length === 0 && nextConditions.length === 0) ||
+      canonicalJson(curConditions as unknown as TraceValue) === canonicalJson(nextConditions as unknown as TraceValue))
   );
 }
 

@@ -26,12 +26,22 @@ import {
   type ReplicaSet,
   type Selector,
 } from 'kubeprop';
+import { perIncarnation } from '../incarnation-state.js';
 import { CONTROLLER_UID_INDEX, ORPHANS_BY_NAMESPACE_INDEX, OWNERSHIP_INDEXERS } from './controller-indexes.js';
 import { claimObjects, recheckOwner, type ClaimOwner } from './controller-ref-manager.js';
 import { ControllerExpectations, EXPECTATIONS_TIMEOUT_MS, type ExpectedPod } from './expectations.js';
+import { POD_ACTIVE, POD_FULLY_LABELED, POD_MATCHED, POD_READY, POD_TERMINATING, scanOwnedPods, type OwnedPodScan } from './owned-pods.js';
 import { getPodsToDelete } from './pod-deletion-order.js';
-import { isPodActive, isPodTerminal, nextAvailabilityCheckMs, podControllerUid, podIsActive, podMatches, podMemo, type CachedPod } from './pod-state.js';
-import { calculateReplicaSetStatus, specReplicas, updateReplicaSetStatus, type CachedReplicaSet } from './replicaset-status.js';
+import { isPodActive, isPodAvailable, isPodTerminal, nextAvailabilityCheckMs, podControllerUid, podIsActive, podMatches, type CachedPod } from './pod-state.js';
+import {
+  calculateReplicaSetStatus,
+  countActivePods,
+  specReplicas,
+  templateLabelsOf,
+  updateReplicaSetStatus,
+  type ActivePodCounts,
+  type CachedReplicaSet,
+} from './replicaset-status.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './slow-start-batch.js';
 
 /** The controller's name, as kube-controller-manager names it (and its events' source). */
@@ -116,10 +126,16 @@ function podNamePrefix(name: string): string {
   return prefix.length > 253 ? name : prefix;
 }
 
-/** One reconcile's view: the controller's settings and the incarnation's expectations. */
-interface Sync {
-  readonly ctx: ReconcileContext;
+/** What a controller incarnation keeps between syncs, by ReplicaSet key. */
+interface SyncState {
   readonly expectations: ControllerExpectations;
+  /** The last scan of each ReplicaSet's pods (see `owned-pods.ts`). */
+  readonly scans: Map<string, OwnedPodScan>;
+}
+
+/** One reconcile's view: the controller's settings and the incarnation's state. */
+interface Sync extends SyncState {
+  readonly ctx: ReconcileContext;
   readonly burstReplicas: number;
 }
 
@@ -131,16 +147,8 @@ export function newReplicaSetController(options: ReplicaSetControllerOptions = {
   const burstReplicas = options.burstReplicas ?? BURST_REPLICAS;
   const timeoutMs = options.expectationsTimeoutMs ?? EXPECTATIONS_TIMEOUT_MS;
   // Expectations live as long as a controller incarnation, as upstream's live as long as the
-  // process: the reconcile context is one object per incarnation.
-  const expectations = new WeakMap<ReconcileContext, ControllerExpectations>();
-  const expectationsOf = (ctx: ReconcileContext): ControllerExpectations => {
-    let e = expectations.get(ctx);
-    if (e === undefined) {
-      e = new ControllerExpectations(timeoutMs);
-      expectations.set(ctx, e);
-    }
-    return e;
-  };
+  // process.
+  const stateOf = perIncarnation<SyncState>(() => ({ expectations: new ControllerExpectations(timeoutMs), scans: new Map() }));
   return defineController({
     name: options.name ?? REPLICASET_CONTROLLER_NAME,
     for: RS_KIND,
@@ -150,7 +158,8 @@ export function newReplicaSetController(options: ReplicaSetControllerOptions = {
     maxConcurrentReconciles: options.concurrentSyncs ?? CONCURRENT_REPLICASET_SYNCS,
     ...(options.reconcileDurationMs !== undefined ? { reconcileDurationMs: options.reconcileDurationMs } : {}),
     reconcile: (req, ctx) => {
-      const sync: Sync = { ctx, expectations: expectationsOf(ctx), burstReplicas };
+      const state = stateOf(ctx);
+      const sync: Sync = { ctx, expectations: state.expectations, scans: state.scans, burstReplicas };
       return req.name.startsWith(ORPHAN_POD_REQUEST_PREFIX) ? claimOrphanPod(sync, req) : syncReplicaSet(sync, req);
     },
   });
@@ -171,6 +180,7 @@ function syncReplicaSet(sync: Sync, req: ReconcileRequest): ReconcileResult {
   if (!got.ok) {
     if (isNotFound(got)) {
       expectations.delete(key);
+      sync.scans.delete(key);
       return reconcileDone();
     }
     return retryReconcile(got.error.message);
@@ -198,33 +208,62 @@ function syncReplicaSet(sync: Sync, req: ReconcileRequest): ReconcileResult {
   const orphans = listPods(ctx, ORPHANS_BY_NAMESPACE_INDEX, ns, ns);
   if (!orphans.ok) return retryReconcile(orphans.error.message);
 
-  // One pass over the pods the ReplicaSet controls: active ones are claimed below, terminating
-  // ones it still selects are counted apart.
-  const activeOwned: CachedPod[] = [];
+  // One pass over the facts of the pods the ReplicaSet controls: the active ones its selector
+  // matches are its own (claimed), the active ones it no longer matches are released below, and
+  // the terminating ones it still selects are counted apart.
+  const pods = owned.value;
+  const scan = scanOwnedPods(sync.scans.get(key), uid, selector, templateLabelsOf(rs), pods);
+  sync.scans.set(key, scan);
+  const minReady = rs.spec?.minReadySeconds ?? 0;
+  const counts: ActivePodCounts = { fullyLabeled: 0, ready: 0, available: 0 };
+  const claimed: CachedPod[] = [];
+  const unmatched: CachedPod[] = [];
   const terminatingPods: CachedPod[] = [];
-  for (const pod of owned.value) {
-    const memo = podMemo(pod);
-    if (memo.active) activeOwned.push(pod);
-    else if (memo.terminating && podMatches(pod, selector, memo)) terminatingPods.push(pod);
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i] as CachedPod;
+    const facts = scan.facts[i] as number;
+    if ((facts & POD_ACTIVE) === 0) {
+      if ((facts & POD_TERMINATING) !== 0 && (facts & POD_MATCHED) !== 0) terminatingPods.push(pod);
+      continue;
+    }
+    if ((facts & POD_MATCHED) === 0) {
+      unmatched.push(pod);
+      continue;
+    }
+    claimed.push(pod);
+    if ((facts & POD_FULLY_LABELED) !== 0) counts.fullyLabeled++;
+    if ((facts & POD_READY) !== 0) {
+      counts.ready++;
+      if (minReady <= 0 || isPodAvailable(pod, minReady, nowMs)) counts.available++;
+    }
   }
-  const owner = ownerOf(rs);
-  const canAdopt = () => recheckOwner(ctx, owner);
-  const match = (pod: CachedPod) => podMatches(pod, selector);
-  // The index says who controls these: no need to read their owner references again.
-  const claimedOwned = claimObjects(ctx, owner, activeOwned, match, canAdopt, () => uid);
-  let claimError = claimedOwned.error;
-  let activePods: readonly CachedPod[] = claimedOwned.claimed;
-  if (orphans.value.length > 0) {
-    const claimedOrphans = claimObjects(ctx, owner, orphans.value.filter(podIsActive), match, canAdopt, podControllerUid);
-    if (claimedOrphans.claimed.length > 0) activePods = [...activePods, ...claimedOrphans.claimed];
-    if (claimedOrphans.error !== undefined) claimError = claimError === undefined ? claimedOrphans.error : `${claimError}; ${claimedOrphans.error}`;
+  let claimError: string | undefined;
+  let activePods: readonly CachedPod[] = claimed;
+  if (unmatched.length > 0 || orphans.value.length > 0) {
+    const owner = ownerOf(rs);
+    const canAdopt = () => recheckOwner(ctx, owner);
+    const match = (pod: CachedPod) => podMatches(pod, selector);
+    // Upstream's claim of the pods it controls keeps the matched ones (above) and releases the
+    // others; the index says who controls these, so their owner references are not read again.
+    if (unmatched.length > 0) claimError = claimObjects(ctx, owner, unmatched, match, canAdopt, () => uid).error;
+    if (orphans.value.length > 0) {
+      const claimedOrphans = claimObjects(ctx, owner, orphans.value.filter(podIsActive), match, canAdopt, podControllerUid);
+      if (claimedOrphans.claimed.length > 0) {
+        activePods = [...claimed, ...claimedOrphans.claimed];
+        const more = countActivePods(rs, claimedOrphans.claimed, nowMs);
+        counts.fullyLabeled += more.fullyLabeled;
+        counts.ready += more.ready;
+        counts.available += more.available;
+      }
+      if (claimedOrphans.error !== undefined) claimError = claimError === undefined ? claimedOrphans.error : `${claimError}; ${claimedOrphans.error}`;
+    }
   }
   if (claimError !== undefined) return retryReconcile(claimError);
 
   let manageError: string | undefined;
   if (needsSync && rs.metadata?.deletionTimestamp === undefined) manageError = manageReplicas(sync, rs, activePods, nowMs);
 
-  const status = calculateReplicaSetStatus(rs, activePods, terminatingPods, manageError, nowMs);
+  const status = calculateReplicaSetStatus(rs, activePods, terminatingPods, manageError, nowMs, counts);
   const written = updateReplicaSetStatus(ctx, rs, status);
   if (!written.ok) return retryReconcile(written.error.message);
   if (manageError !== undefined) return retryReconcile(manageError);
