@@ -41,6 +41,7 @@ import {
 import { SchedulerCache } from './scheduler-cache.js';
 import {
   buildQueueProfile,
+  PrioritySort,
   SchedulingQueue,
   type QueuedPodSnapshot,
   type QueueProfile,
@@ -341,7 +342,11 @@ export class Scheduler {
     this.queue = new SchedulingQueue({
       clock: opts.clock,
       makePodInfo: newPodInfo,
-      ...(sort ? { queueSort: { name: sort.name, less: (a, b) => first!.framework.queueSortLess(a, b) } } : {}),
+      // The default PrioritySort is handed over as itself, so that the queue can compare on the
+      // priorities it keeps; any other QueueSort runs through the framework's guard.
+      ...(sort
+        ? { queueSort: sort.instance.less === PrioritySort.less ? PrioritySort : { name: sort.name, less: (a, b) => first!.framework.queueSortLess(a, b) } }
+        : {}),
       profiles: queueProfiles,
       podInitialBackoffMs: opts.config.podInitialBackoffSeconds * 1000,
       podMaxBackoffMs: opts.config.podMaxBackoffSeconds * 1000,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { DeepReadonly, KubeObject, Pod } from '../api/types.js';
 import type { PluginError } from '../errors.js';
 import { ActionType, type ClusterEvent, type ClusterEventWithHint, type QueueingHintFn } from './cluster-event.js';
@@ -8,6 +9,7 @@ import type { QueuedPodInfo } from './plugin.js';
 import {
   EventAssignedPodAdd,
   EventUnschedulableTimeout,
+  PrioritySort,
   SchedulingQueue,
   buildQueueProfile,
   eventLabel,
@@ -1214,5 +1216,38 @@ describe('SchedulingQueue: determinism and scale', () => {
     assert.deepEqual(a.order, b.order);
     // The first 5 000 pops come out in non-increasing priority.
     for (let i = 1; i < 5_000; i++) assert.ok(a.priorities.get(a.order[i - 1]!)! >= a.priorities.get(a.order[i]!)!);
+  });
+});
+
+describe('SchedulingQueue: the default PrioritySort on kept priorities', () => {
+  it('pops in the same order as the same comparison run through a plugin', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ priority: fc.option(fc.integer({ min: -3, max: 3 }), { nil: undefined }), advanceMs: fc.nat({ max: 2 }), update: fc.option(fc.integer({ min: -3, max: 3 })) }),
+          { maxLength: 30 },
+        ),
+        (steps) => {
+          const run = (queueSort: SchedulingQueueOptions['queueSort']): string[] => {
+            const s = setup(queueSort === undefined ? {} : { queueSort });
+            steps.forEach((st, i) => {
+              s.clock.t += st.advanceMs;
+              s.q.add(mkPod(`p${i}`, st.priority === undefined ? {} : { priority: st.priority }));
+            });
+            // A new priority for some queued pods (a new version of the pod) reorders them.
+            steps.forEach((st, i) => {
+              if (st.update !== null) s.q.update(mkPod(`p${i}`, st.priority === undefined ? {} : { priority: st.priority }), mkPod(`p${i}`, { priority: st.update }));
+            });
+            const out: string[] = [];
+            for (let n = popName(s.q); n !== undefined; n = popName(s.q)) out.push(n);
+            return out;
+          };
+          const fast = run(PrioritySort);
+          assert.equal(fast.length, steps.length);
+          assert.deepEqual(fast, run({ name: 'PrioritySort', less: (a, b) => PrioritySort.less(a, b) }));
+        },
+      ),
+      { seed: 11, numRuns: 200 },
+    );
   });
 });

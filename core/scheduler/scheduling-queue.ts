@@ -472,6 +472,8 @@ const NO_POD_INFOS: readonly PodInfo[] = Object.freeze([]);
  */
 class Entry implements QueuedPodInfo {
   pod: DeepReadonly<Pod>;
+  /** `podPriority(pod)`, kept with `pod` so that PrioritySort's comparisons read no pod. */
+  priority: number;
   podInfo: PodInfo;
   timestampMs: number;
   attempts = 0;
@@ -502,6 +504,7 @@ class Entry implements QueuedPodInfo {
     timestampMs: number,
   ) {
     this.pod = pod;
+    this.priority = podPriority(pod);
     this.podInfo = podInfo;
     this.timestampMs = timestampMs;
   }
@@ -1191,6 +1194,19 @@ export class SchedulingQueue implements PodNominator {
   /** activeQ order: QueueSort, then insertion sequence (total). */
   #activeLess(a: Entry, b: Entry): boolean {
     if (a === b) return false;
+    if (this.#sort === PrioritySort) {
+      // The default QueueSort, on the priorities kept in the entries: the same outcomes as the two
+      // calls below, without reading the pods (the heap compares on every push and pop).
+      const pa = a.priority;
+      const pb = b.priority;
+      if (pa > pb) return true;
+      if (pb > pa) return false;
+      if (pa === pb) {
+        if (a.timestampMs < b.timestampMs) return true;
+        if (b.timestampMs < a.timestampMs) return false;
+      }
+      return a.seq < b.seq;
+    }
     if (this.#sortLess(a, b)) return true;
     if (this.#sortLess(b, a)) return false;
     return a.seq < b.seq;
@@ -1245,6 +1261,7 @@ export class SchedulingQueue implements PodNominator {
 
   #setPod(e: Entry, pod: DeepReadonly<Pod>): void {
     e.pod = pod;
+    e.priority = podPriority(pod);
     e.podInfo = this.#makePodInfo(pod);
   }
 
