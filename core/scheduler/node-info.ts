@@ -377,9 +377,16 @@ export class MutableNodeInfo implements NodeInfo {
 
   /** Replaces the node object (labels, taints, allocatable may change). */
   setNode(node: DeepReadonly<Node>): void {
+    const before = this.node.status?.allocatable;
     this.node = node;
     this.name = node.metadata?.name ?? '';
-    this.allocatable = resourceVectorFromList(node.status?.allocatable as Record<string, string | number> | undefined);
+    const list = node.status?.allocatable;
+    if (list !== before) {
+      // Status updates rarely change allocatable: the vector the filter and score loops read every
+      // cycle is kept unless it does.
+      const next = resourceVectorFromList(list as Record<string, string | number> | undefined);
+      if (!sameResourceVector(next, this.allocatable)) this.allocatable = next;
+    }
     this.generation++;
   }
 
@@ -598,6 +605,13 @@ export class PodLabelSets {
     }
     return merged ?? only?.nodes ?? NO_NODES;
   }
+}
+
+function sameResourceVector(a: Readonly<ResourceVector>, b: Readonly<ResourceVector>): boolean {
+  if (a.milliCPU !== b.milliCPU || a.memory !== b.memory || a.ephemeralStorage !== b.ephemeralStorage || a.allowedPodNumber !== b.allowedPodNumber) return false;
+  if (a.scalar.size !== b.scalar.size) return false;
+  for (const [k, v] of a.scalar) if (b.scalar.get(k) !== v) return false;
+  return true;
 }
 
 /** Whether two versions of a pod stand the same in the label indexes: namespace, labels, terminating. */
