@@ -791,6 +791,43 @@ describe('ResourceVector', () => {
   });
 });
 
+describe('podRequests and podNonZeroRequests of stored pods', () => {
+  /** A pod as the store hands it out: deeply frozen. */
+  function stored(input: PodSpecInput): Pod {
+    return deepFreeze(structuredClone(pod(input)));
+  }
+  function deepFreeze<T>(value: T): T {
+    if (typeof value === 'object' && value !== null) {
+      for (const v of Object.values(value)) deepFreeze(v);
+      Object.freeze(value);
+    }
+    return value;
+  }
+
+  it('answers again for the same spec with an independent vector', () => {
+    const p = stored({ containers: [{ requests: { cpu: '100m', memory: '128Mi' } }] });
+    const first = podRequests(p);
+    first.milliCPU = 0;
+    first.scalar.set('example.com/x', 1);
+    const again = podRequests({ ...p, status: { phase: 'Running' } });
+    assert.equal(again.milliCPU, 100);
+    assert.equal(again.scalar.size, 0);
+    assert.deepEqual(podRequests(p, { useStatusResources: false }), again);
+    const nz = podNonZeroRequests(p);
+    nz.memory = 0;
+    assert.equal(podNonZeroRequests(p).memory, 128 * 1024 * 1024);
+  });
+
+  it('follows container statuses that report resources, for the same spec', () => {
+    const p = stored({ containers: [{ requests: { cpu: '100m' } }] });
+    assert.equal(podRequests(p).milliCPU, 100);
+    const resized = { ...p, status: { containerStatuses: [status('container-1', { requests: { cpu: '300m' } })] } };
+    assert.equal(podRequests(resized).milliCPU, 300);
+    assert.equal(podRequests(resized, { useStatusResources: false }).milliCPU, 100);
+    assert.equal(podRequests(p).milliCPU, 100);
+  });
+});
+
 describe('podRequests against a model of the pod lifecycle', () => {
   /**
    * An independent statement of the sidecar KEP: the pod passes through one moment per ordinary init

@@ -307,21 +307,30 @@ function statusIndex(pod: DeepReadonly<Pod>): Map<string, DeepReadonly<Container
 
 type Kind = 'requests' | 'limits';
 
+/** `isPodResizeInfeasible` of one pod, computed at most once per aggregation. */
+interface InfeasibleMemo {
+  readonly pod: DeepReadonly<Pod>;
+  value: boolean | undefined;
+}
+
+function infeasible(memo: InfeasibleMemo): boolean {
+  return (memo.value ??= isPodResizeInfeasible(memo.pod));
+}
+
 /** The amounts a container counts with, after in-place resize status (upstream `determineEffective*`). */
 function effectiveContainerList(
   kind: Kind,
-  pod: DeepReadonly<Pod>,
   spec: QuantityMap | undefined,
   status: DeepReadonly<ContainerStatus> | undefined,
-  infeasible: () => boolean,
+  resize: InfeasibleMemo,
 ): QuantityMap | undefined {
   if (status === undefined || status.resources === undefined || status.resources === null) return spec;
   const actuated = optionalMap(status.resources[kind]);
   if (kind === 'requests') {
     const allocated = optionalMap(status.allocatedResources);
-    return infeasible() ? maxOf(actuated, allocated) : maxOf(spec, actuated, allocated);
+    return infeasible(resize) ? maxOf(actuated, allocated) : maxOf(spec, actuated, allocated);
   }
-  return infeasible() ? maxOf(actuated) : maxOf(spec, actuated);
+  return infeasible(resize) ? maxOf(actuated) : maxOf(spec, actuated);
 }
 
 /** Upstream `AggregateContainerRequests` / `AggregateContainerLimits`. */
@@ -329,8 +338,8 @@ function aggregateContainers(kind: Kind, pod: DeepReadonly<Pod>, opts: PodResour
   const total: QuantityMap = new Map();
   const useStatus = opts.useStatusResources ?? true;
   const statuses = useStatus ? statusIndex(pod) : undefined;
-  let infeasibleMemo: boolean | undefined;
-  const infeasible = (): boolean => (infeasibleMemo ??= isPodResizeInfeasible(pod));
+  // A plain object, not a closure: this runs for every pod the scheduler and the kubelets look at.
+  const resize: InfeasibleMemo = { pod, value: undefined };
   const nonMissing = kind === 'requests' && opts.nonMissingContainerRequests !== undefined && opts.nonMissingContainerRequests.size > 0
     ? opts.nonMissingContainerRequests
     : undefined;
@@ -338,7 +347,7 @@ function aggregateContainers(kind: Kind, pod: DeepReadonly<Pod>, opts: PodResour
 
   for (const c of pod.spec?.containers ?? []) {
     let own = optionalMap(c.resources?.[kind]);
-    if (statuses !== undefined) own = effectiveContainerList(kind, pod, own, statuses.get(c.name), infeasible);
+    if (statuses !== undefined) own = effectiveContainerList(kind, own, statuses.get(c.name), resize);
     if (nonMissing !== undefined) own = applyNonMissing(own, nonMissing);
     containerFn?.(own ?? new Map(), 'Containers');
     addInto(total, own);
@@ -351,7 +360,7 @@ function aggregateContainers(kind: Kind, pod: DeepReadonly<Pod>, opts: PodResour
   for (const c of pod.spec?.initContainers ?? []) {
     let own = optionalMap(c.resources?.[kind]);
     const restartable = isRestartableInitContainer(c);
-    if (statuses !== undefined && restartable) own = effectiveContainerList(kind, pod, own, statuses.get(c.name), infeasible);
+    if (statuses !== undefined && restartable) own = effectiveContainerList(kind, own, statuses.get(c.name), resize);
     if (nonMissing !== undefined) own = applyNonMissing(own, nonMissing);
     let moment: QuantityMap;
     if (restartable) {
@@ -578,6 +587,36 @@ export function resourceVectorFromList(list: DeepReadonly<ResourceList> | null |
 }
 
 /**
+ * `podRequests` and `podNonZeroRequests` of pods whose requests depend on their spec alone, by spec
+ * object (a stored pod's status writes keep its spec object, and the scheduler and the kubelet ask
+ * again at each of them). Callers get copies: vectors are mutable.
+ */
+const requestsBySpec = new WeakMap<object, ResourceVector>();
+const nonZeroBySpec = new WeakMap<object, ResourceVector>();
+
+/**
+ * The memo key of a pod's requests: its spec, when the answer depends on nothing else. That takes
+ * a frozen spec (deeply frozen, as everything the store hands out), the default options (or just
+ * `useStatusResources: false`), and no container status reporting resources (in-place resize):
+ * without those the status cannot change the answer.
+ */
+function specOnlyKey(pod: DeepReadonly<Pod>, opts: PodResourcesOptions): object | undefined {
+  const spec = pod.spec;
+  if (spec === undefined || !Object.isFrozen(spec)) return undefined;
+  for (const key in opts) {
+    if (key !== 'useStatusResources' || opts.useStatusResources === true) return undefined;
+  }
+  if (opts.useStatusResources !== false && (reportsResources(pod.status?.containerStatuses) || reportsResources(pod.status?.initContainerStatuses))) return undefined;
+  return spec;
+}
+
+function reportsResources(statuses: readonly DeepReadonly<ContainerStatus>[] | undefined): boolean {
+  if (statuses === undefined) return false;
+  for (const cs of statuses) if (cs.resources !== undefined && cs.resources !== null) return true;
+  return false;
+}
+
+/**
  * The pod's effective requests as a vector: `podRequestQuantities` converted once, after exact
  * summation. This is the `Resource` of upstream's `PodInfo.CalculateResource`, which
  * NodeResourcesFit compares against a node's allocatable.
@@ -585,7 +624,14 @@ export function resourceVectorFromList(list: DeepReadonly<ResourceList> | null |
  * @throws QuantityParseError when the pod holds an amount that is not a quantity.
  */
 export function podRequests(pod: DeepReadonly<Pod>, opts: PodResourcesOptions = {}): ResourceVector {
-  return resourceVectorFromQuantities(podRequestQuantities(pod, opts));
+  const spec = specOnlyKey(pod, opts);
+  if (spec === undefined) return resourceVectorFromQuantities(podRequestQuantities(pod, opts));
+  let v = requestsBySpec.get(spec);
+  if (v === undefined) {
+    v = resourceVectorFromQuantities(podRequestQuantities(pod, opts));
+    requestsBySpec.set(spec, v);
+  }
+  return cloneResourceVector(v);
 }
 
 /**
@@ -599,6 +645,17 @@ export function podNonZeroRequests(
   pod: DeepReadonly<Pod>,
   opts: Omit<PodResourcesOptions, 'nonMissingContainerRequests'> = {},
 ): ResourceVector {
+  const spec = specOnlyKey(pod, opts);
+  if (spec === undefined) return nonZeroVector(pod, opts);
+  let v = nonZeroBySpec.get(spec);
+  if (v === undefined) {
+    v = nonZeroVector(pod, opts);
+    nonZeroBySpec.set(spec, v);
+  }
+  return cloneResourceVector(v);
+}
+
+function nonZeroVector(pod: DeepReadonly<Pod>, opts: Omit<PodResourcesOptions, 'nonMissingContainerRequests'>): ResourceVector {
   const q = podNonZeroRequestQuantities(pod, opts);
   const v = emptyResourceVector();
   v.milliCPU = clampToSafe((q.get(ResourceCPU) ?? ZERO).milliValue());

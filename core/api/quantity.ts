@@ -120,11 +120,19 @@ export class Quantity {
   readonly format: QuantityFormat;
   /** The printed form: the parsed string when upstream keeps it verbatim, else computed lazily. */
   #printed: string | undefined;
+  /**
+   * `milliValue()` and `value()`, computed on first use: parsed quantities are shared (see
+   * `parseQuantityCached`), and the scheduler and the kubelets convert the same few again and again.
+   */
+  #milli: bigint | undefined;
+  #units: bigint | undefined;
 
   private constructor(nanos: bigint, format: QuantityFormat, verbatim: string | undefined) {
     this.nanos = nanos;
     this.format = format;
     this.#printed = verbatim;
+    this.#milli = undefined;
+    this.#units = undefined;
     Object.freeze(this);
   }
 
@@ -194,12 +202,12 @@ export class Quantity {
    * gives 1. Unlike upstream, the result never overflows: it is an exact `bigint`.
    */
   milliValue(): bigint {
-    return this.scaledValue(-3);
+    return (this.#milli ??= this.scaledValue(-3));
   }
 
   /** The value rounded up to an integer, away from zero: upstream's `Value()` (`1.1` → 2, `-1.1` → -2). */
   value(): bigint {
-    return this.scaledValue(0);
+    return (this.#units ??= this.scaledValue(0));
   }
 
   /**

@@ -87,22 +87,43 @@ export function isQuantityString(s: string): boolean {
 
 let formatsPatched = false;
 
+/** Bound on the memoized `date-time` checks; the memo starts over when full. */
+const DATE_TIME_MEMO_MAX = 4096;
+
 /**
- * The generated validators check quantity strings against a regular expression that accepts
- * suffixes Kubernetes rejects (`1h`, `5d`, `1Y`) and rejects a few corner cases it accepts. Their
- * format table is shared and read at every check, so the quantity entry is replaced once by
- * kubeprop's parser (the same one the scheduler uses); the resulting error then carries the field's
- * exact path like any other format error.
+ * The generated validators read their format table at every check, so two entries are replaced
+ * once, before any validator runs:
+ *
+ * - `quantity`: the generated regular expression accepts suffixes Kubernetes rejects (`1h`, `5d`,
+ *   `1Y`) and rejects a few corner cases it accepts, so kubeprop's parser (the one the scheduler
+ *   uses) decides instead; the resulting error then carries the field's exact path like any other
+ *   format error;
+ * - `date-time`: the same check, memoized. Timestamps repeat across a cluster's objects (every
+ *   write within a second stamps the same text), and the check (a split and two regular
+ *   expressions) is a pure function of the string, so a repeated string gets the remembered answer.
  */
-function patchQuantityFormat(): void {
+function patchFormats(): void {
   if (formatsPatched) return;
   formatsPatched = true;
   const mod = requireFromModels('@kubernetes-models/validate') as {
-    formats: Record<string, { validate: { test(s: string): boolean } }>;
+    formats: Record<string, { validate: unknown }>;
   };
-  const entry = mod.formats['quantity'];
-  if (entry === undefined) return;
-  entry.validate = { test: (s: string) => isQuantityString(s) };
+  const quantity = mod.formats['quantity'];
+  if (quantity !== undefined) quantity.validate = { test: (s: string) => isQuantityString(s) };
+  const dateTime = mod.formats['date-time'];
+  if (dateTime !== undefined && typeof dateTime.validate === 'function') {
+    const check = dateTime.validate as (s: string) => boolean;
+    const memo = new Map<string, boolean>();
+    dateTime.validate = (s: string): boolean => {
+      let ok = memo.get(s);
+      if (ok === undefined) {
+        ok = check(s);
+        if (memo.size >= DATE_TIME_MEMO_MAX) memo.clear();
+        memo.set(s, ok);
+      }
+      return ok;
+    };
+  }
 }
 
 const validatorCache = new Map<string, GeneratedValidator | null>();
@@ -117,7 +138,7 @@ export function generatedValidator(group: string, version: string, kind: string)
   const key = `${group}/${version}/${kind}`;
   const cached = validatorCache.get(key);
   if (cached !== undefined) return cached ?? undefined;
-  patchQuantityFormat();
+  patchFormats();
   let validator: GeneratedValidator | null = null;
   try {
     const mod = requireHere(modelSpecifier(group, version, kind)) as Record<string, ModelClass | undefined>;
@@ -158,7 +179,7 @@ let objectMetaValidatorCache: GeneratedValidator | undefined;
 
 function objectMetaValidator(): GeneratedValidator {
   if (objectMetaValidatorCache !== undefined) return objectMetaValidatorCache;
-  patchQuantityFormat();
+  patchFormats();
   const mod = requireFromModels('@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta') as Record<string, ModelClass>;
   const cls = mod['ObjectMeta'];
   if (cls === undefined) throw new Error('kubernetes-models has no ObjectMeta model');

@@ -30,9 +30,24 @@ export interface ApiServerOptions {
   readonly onRequest?: ((record: ApiRequestRecord) => void) | undefined;
 }
 
+/** Bound on the apiVersions whose group `groupOf` remembers; the memo starts over when full. */
+const GROUPS_MAX = 256;
+const groups = new Map<string, string>();
+
+/** The API group of an apiVersion, memoized: every request's record names its kind. */
+function groupOf(apiVersion: string): string {
+  let group = groups.get(apiVersion);
+  if (group === undefined) {
+    group = parseApiVersion(apiVersion).group;
+    if (groups.size >= GROUPS_MAX) groups.clear();
+    groups.set(apiVersion, group);
+  }
+  return group;
+}
+
 function kindKeyOf(apiVersion: unknown, kind: unknown): string {
   if (typeof kind !== 'string') return '';
-  return typeof apiVersion === 'string' ? groupKindKey(parseApiVersion(apiVersion).group, kind) : kind;
+  return typeof apiVersion === 'string' ? groupKindKey(groupOf(apiVersion), kind) : kind;
 }
 
 function kindKeyOfRef(ref: KindRef): string {

@@ -62,6 +62,29 @@ describe('BuiltinSchemaValidator', function () {
     assert.ok(v.stats().slow > 0);
   });
 
+  it('agrees with validateBuiltinObject when frozen array items and arrays learnt clean are reused', () => {
+    const v = new BuiltinSchemaValidator();
+    const ready = freezeCopy({ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' });
+    const scheduled = freezeCopy({ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' });
+    const hostIPs = freezeCopy([{ ip: '10.1.0.2' }]);
+    const withStatus = (status: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, status });
+    agree(v, withStatus({ phase: 'Running', conditions: [ready, scheduled], hostIPs }));
+    const fast = v.stats().fast;
+    // Memoized items next to fresh ones, good and bad; a memoized array next to a bad sibling.
+    agree(v, withStatus({ phase: 'Running', conditions: [ready, { type: 'Initialized', status: 'True' }, scheduled], hostIPs }));
+    agree(v, withStatus({ phase: 'Running', conditions: [ready, { type: 'Initialized', status: 'True', lastTransitionTime: 'not a time' }], hostIPs }));
+    agree(v, withStatus({ phase: 'Running', conditions: [scheduled, { type: 'Initialized', status: 'True', bogus: 1 }], hostIPs }));
+    agree(v, withStatus({ phase: 'Running', conditions: [ready], hostIPs, podIP: 12 }));
+    agree(v, withStatus({ phase: 7, conditions: [ready, scheduled], hostIPs }));
+    // A frozen item that is not clean is never memoized: it is reported wherever it reappears.
+    const bad = freezeCopy({ type: 'Ready', status: 'True', lastTransitionTime: 'yesterday' });
+    agree(v, withStatus({ phase: 'Running', conditions: [bad] }));
+    agree(v, withStatus({ phase: 'Running', conditions: [ready, bad] }));
+    // The same item under another shape path is checked there.
+    agree(v, withStatus({ phase: 'Running', conditions: [ready], hostIPs: [ready] }));
+    assert.ok(v.stats().fast > fast);
+  });
+
   it('agrees with validateBuiltinObject on every built-in manifest in shared/fixtures and their variants', function () {
     const dir = fixturesDir();
     if (dir === undefined) this.skip();

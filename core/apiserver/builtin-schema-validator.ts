@@ -18,22 +18,57 @@
  * a schema error, a key outside the learned set, a shape path never seen, a shape that was seen
  * in two different roles — takes the exact slow path, and a clean slow run teaches the shapes it
  * saw. Learning is bounded; beyond the bound every miss simply stays slow.
+ *
+ * Frozen values are memoized: a deeply frozen value that was part of a clean object is clean
+ * wherever the same shape path holds it again (a pod template's spec in every pod stamped from it,
+ * a status condition shared by many pods' statuses). That rests on a property of the built-in
+ * schemas: every value is constrained by its own location alone (types, formats, enums,
+ * `required`, per-item and per-entry schemas; no `uniqueItems`, `minItems`/`maxItems`,
+ * `min`/`maxProperties`, `dependencies` or object-valued `oneOf`/`anyOf`). So the fast path
+ * validates a residual object in which memoized values stand replaced by values that are clean at
+ * their location whatever the schema says there: a memoized array becomes `[]`, a memoized array
+ * item is dropped, a memoized top-level `spec` or `status` (optional in every built-in kind) is
+ * omitted. Other frozen objects are checked as usual: leaving a field out could break a `required`,
+ * and small maps are cheaper to check than the copies of their parents a residual needs. A residual
+ * that validates clean means the whole object does; one that does not is looked at whole before
+ * the slow path is taken, so a stand-in the schema happens to refuse costs time, never a wrong
+ * answer.
  */
 import type { KindInfo } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 import { generatedValidator, validateBuiltinObject, validateObjectMetaRules, validateWorkloadSelector, type GeneratedValidator, type ValidationResult } from '../api/validation.js';
 import type { FieldError } from '../api/validation-errors.js';
 
+/**
+ * Frozen values known clean at a shape path (see the module comment); created on first use.
+ * Only values the fast path met outside any other frozen value are kept.
+ */
+interface Memo {
+  clean: WeakSet<object> | undefined;
+}
+
 /** What the validator does with the object found at one shape path. */
 type Shape =
   /** Checked as a struct: it reads exactly these property names. */
-  | { readonly role: 'struct'; readonly keys: ReadonlySet<string>; readonly children: Map<string, Shape> }
+  | ({
+      readonly role: 'struct';
+      readonly keys: ReadonlySet<string>;
+      readonly children: Map<string, Shape>;
+      /**
+       * The keys, in order, of the last object checked here whose order differed from the one
+       * before: objects of one producer list their keys in one order, and comparing that order
+       * (interned strings, compared by reference) costs less than a set lookup per key.
+       */
+      order: readonly string[];
+    } & Memo)
   /** Enumerated as a free-form map: any key is fine; values share the child shape `*`. */
-  | { readonly role: 'map'; readonly children: Map<string, Shape> }
+  | ({ readonly role: 'map'; readonly children: Map<string, Shape> } & Memo)
   /** Never looked into (raw JSON): any key is fine; children keyed `*`. */
-  | { readonly role: 'opaque'; readonly children: Map<string, Shape> }
+  | ({ readonly role: 'opaque'; readonly children: Map<string, Shape> } & Memo)
   /** Seen in two roles or with two key sets: always take the slow path. */
   | { readonly role: 'conflict' };
+
+type LiveShape = Exclude<Shape, { role: 'conflict' }>;
 
 /** An array's items share one shape, kept under this key. */
 const ITEMS = '[]';
@@ -41,22 +76,20 @@ const ANY = '*';
 const CONFLICT: Shape = Object.freeze({ role: 'conflict' });
 /** Bound on learned shapes across all kinds (each is a small object). */
 const SHAPES_MAX = 200_000;
+const NO_ERRORS: readonly FieldError[] = Object.freeze([]);
+const NO_UNKNOWN_FIELDS: ValidationResult['unknownFields'] = Object.freeze([]);
+/** The key order of a struct shape that has checked no object yet. */
+const NO_ORDER: readonly string[] = Object.freeze([]);
+/** What a memoized array becomes in the residual object. */
+const NO_ITEMS: readonly unknown[] = Object.freeze([]);
 
 interface KindShapes {
   readonly validator: GeneratedValidator;
   root: Shape | undefined;
-  /**
-   * Frozen `spec` and `status` values known to validate clean in this kind. Nothing in the
-   * built-in schemas relates a top-level field to its siblings (only `required`, which a present
-   * value satisfies), so such a value need not be checked again wherever it reappears: in the
-   * pods a controller stamps out from one frozen template, or in the stored spec an update or a
-   * status write carries back.
-   */
-  readonly clean: WeakSet<object>;
 }
 
-/** The top-level fields whose frozen values are memoized as clean. */
-const MEMO_FIELDS = ['spec', 'status'] as const;
+/** The top-level fields whose frozen values are memoized (and omitted from the residual) as a whole. */
+const MEMO_FIELDS: ReadonlySet<string> = new Set(['spec', 'status']);
 
 /** Per-object facts a proxied run records. */
 interface Observed {
@@ -80,6 +113,8 @@ export interface SchemaValidatorStats {
 /** Fast, exact schema validation of built-in kinds (see the module comment). */
 export class BuiltinSchemaValidator {
   readonly #kinds = new Map<string, KindShapes | null>();
+  /** `#kinds` by kind info object and version: saves building the key string per validation. */
+  readonly #byInfo = new WeakMap<KindInfo, Map<string, KindShapes | null>>();
   #shapes = 0;
   #fast = 0;
   #slow = 0;
@@ -95,19 +130,30 @@ export class BuiltinSchemaValidator {
    * copy) when nothing had to be pruned.
    */
   validate(obj: KubeObject, info: KindInfo, version: string): ValidationResult {
-    const key = `${info.group}/${version}/${info.kind}`;
-    let ks = this.#kinds.get(key);
+    let versions = this.#byInfo.get(info);
+    if (versions === undefined) {
+      versions = new Map();
+      this.#byInfo.set(info, versions);
+    }
+    let ks = versions.get(version);
     if (ks === undefined) {
-      const validator = generatedValidator(info.group, version, info.kind);
-      ks = validator === undefined ? null : { validator, root: undefined, clean: new WeakSet() };
-      this.#kinds.set(key, ks);
+      const key = `${info.group}/${version}/${info.kind}`;
+      ks = this.#kinds.get(key);
+      if (ks === undefined) {
+        const validator = generatedValidator(info.group, version, info.kind);
+        ks = validator === undefined ? null : { validator, root: undefined };
+        this.#kinds.set(key, ks);
+      }
+      versions.set(version, ks);
     }
     if (ks === null) return validateBuiltinObject(obj, info, version);
-    if (ks.root !== undefined && cleanFast(ks, obj as unknown as Readonly<Record<string, unknown>>, ks.root)) {
+    if (ks.root !== undefined && cleanFast(ks.validator, obj as unknown as Readonly<Record<string, unknown>>, ks.root)) {
       this.#fast++;
       const raw = obj as unknown as Record<string, unknown>;
-      const errors = dedupe([...validateObjectMetaRules(raw, info.group, info.kind), ...validateWorkloadSelector(raw, info.group, info.kind)]);
-      return { object: obj, errors, unknownFields: [] };
+      const metaErrors = validateObjectMetaRules(raw, info.group, info.kind);
+      const selectorErrors = validateWorkloadSelector(raw, info.group, info.kind);
+      const errors = metaErrors.length + selectorErrors.length === 0 ? NO_ERRORS : dedupe([...metaErrors, ...selectorErrors]);
+      return { object: obj, errors, unknownFields: NO_UNKNOWN_FIELDS };
     }
     this.#slow++;
     const result = validateBuiltinObject(obj, info, version);
@@ -159,7 +205,7 @@ export class BuiltinSchemaValidator {
       // Arrays are containers of items; their own shape is a map keyed by ITEMS.
       let node = existing;
       if (node === undefined) {
-        node = { role: 'map', children: new Map() };
+        node = { role: 'map', children: new Map(), clean: undefined };
         this.#shapes++;
       } else if (node.role !== 'map') return CONFLICT;
       for (const item of value) {
@@ -171,9 +217,9 @@ export class BuiltinSchemaValidator {
     const read = observed.read.get(value);
     const enumerated = observed.enumerated.has(value);
     const role: 'struct' | 'map' | 'opaque' = enumerated ? 'map' : read !== undefined ? 'struct' : 'opaque';
-    let node: Exclude<Shape, { role: 'conflict' }>;
+    let node: LiveShape;
     if (existing === undefined) {
-      node = role === 'struct' ? { role, keys: new Set(read), children: new Map() } : { role, children: new Map() };
+      node = role === 'struct' ? { role, keys: new Set(read), children: new Map(), order: NO_ORDER, clean: undefined } : { role, children: new Map(), clean: undefined };
       this.#shapes++;
     } else if (existing.role !== role || (existing.role === 'struct' && read !== undefined && !sameKeys(existing.keys, read))) {
       return CONFLICT;
@@ -190,62 +236,178 @@ export class BuiltinSchemaValidator {
   }
 }
 
+/** What the residual walk returns for a value that does not fit the learned shapes. */
+const MISFIT: unique symbol = Symbol('misfit');
+/** What the residual walk returns for a memoized array item or top-level field (left out). */
+const DROP: unique symbol = Symbol('drop');
+
 /**
- * The fast check of a whole object: the generated validator finds nothing and the object fits the
- * learned shapes, skipping top-level values memoized as clean (and memoizing new frozen ones).
+ * Frozen values a fast check met and has not memoized yet, as (shape, value) pairs in the first
+ * `metCount` slots: memoized once the check succeeds. Shared scratch space: a check runs to
+ * completion before the next starts.
  */
-function cleanFast(ks: KindShapes, obj: Readonly<Record<string, unknown>>, root: Shape): boolean {
-  const spec = obj.spec;
-  const status = obj.status;
-  const skipSpec = typeof spec === 'object' && spec !== null && ks.clean.has(spec);
-  const skipStatus = typeof status === 'object' && status !== null && ks.clean.has(status);
-  let checked = obj;
-  if (skipSpec || skipStatus) {
-    // Built key by key: deleting properties would turn the copy into a slow dictionary object.
-    const rest: Record<string, unknown> = {};
-    for (const k in obj) if (!((skipSpec && k === 'spec') || (skipStatus && k === 'status'))) rest[k] = obj[k];
-    checked = rest;
-  }
-  if (ks.validator(checked) !== null || !fits(checked, root)) return false;
-  for (const field of MEMO_FIELDS) {
-    const v = obj[field];
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.isFrozen(v)) ks.clean.add(v);
-  }
-  return true;
+const met: (LiveShape | object)[] = [];
+let metCount = 0;
+
+function meet(shape: LiveShape, value: object): void {
+  met[metCount++] = shape;
+  met[metCount++] = value;
 }
 
-/** Whether `value` stays within learned shapes and declares no key its struct shapes do not read. */
-function fits(value: unknown, shape: Shape): boolean {
-  if (value === null || typeof value !== 'object') return true;
-  if (shape.role === 'conflict') return false;
-  if (Array.isArray(value)) {
-    if (shape.role !== 'map') return false;
-    if (value.length === 0) return true;
-    const items = shape.children.get(ITEMS);
-    for (const item of value) {
-      if (item === null || typeof item !== 'object') continue;
-      if (items === undefined || !fits(item, items)) return false;
+/**
+ * The fast check of a whole object: it fits the learned shapes and the generated validator finds
+ * nothing in its residual (see the module comment); on success the frozen values met along the
+ * way are memoized.
+ */
+function cleanFast(validator: GeneratedValidator, obj: Readonly<Record<string, unknown>>, root: Shape): boolean {
+  metCount = 0;
+  const clean = checkFast(validator, obj, root);
+  if (metCount > 0) {
+    if (clean) {
+      for (let i = 0; i < metCount; i += 2) {
+        const shape = met[i] as LiveShape;
+        (shape.clean ??= new WeakSet()).add(met[i + 1] as object);
+      }
     }
-    return true;
+    // Hold no object past the check.
+    met.length = 0;
+    metCount = 0;
   }
-  const rec = value as Record<string, unknown>;
-  if (shape.role === 'struct') {
-    for (const k in rec) {
-      if (!shape.keys.has(k)) return false;
-      const v = rec[k];
-      if (v === null || typeof v !== 'object') continue;
-      const child = shape.children.get(k);
-      if (child === undefined || !fits(v, child)) return false;
+  return clean;
+}
+
+function checkFast(validator: GeneratedValidator, obj: Readonly<Record<string, unknown>>, root: Shape): boolean {
+  if (root.role !== 'struct') return false;
+  let out: Record<string, unknown> | undefined;
+  for (const k in obj) {
+    if (!root.keys.has(k)) return false;
+    const v = obj[k];
+    if (v === null || typeof v !== 'object') {
+      if (out !== undefined) out[k] = v;
+      continue;
     }
-    return true;
+    const child = root.children.get(k);
+    if (child === undefined || child.role === 'conflict') return false;
+    let r: unknown;
+    if (MEMO_FIELDS.has(k) && !Array.isArray(v) && Object.isFrozen(v)) {
+      if (child.clean?.has(v) === true) r = DROP;
+      else {
+        meet(child, v);
+        r = residual(v, child, true);
+      }
+    } else {
+      r = residual(v, child, false);
+    }
+    if (r === MISFIT) return false;
+    if (r !== v && out === undefined) out = copyBefore(obj, k);
+    if (out !== undefined && r !== DROP) out[k] = r;
   }
+  return validator(out ?? obj) === null || (out !== undefined && validator(obj) === null);
+}
+
+/** A new object with the members of `src` that come before key `stop`. */
+function copyBefore(src: Readonly<Record<string, unknown>>, stop: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in src) {
+    if (k === stop) break;
+    out[k] = src[k];
+  }
+  return out;
+}
+
+/**
+ * The residual of the object or array `value` at `shape`: `value` itself when nothing in it is
+ * memoized, a copy with stand-ins for the memoized values, or `MISFIT` when it strays from the
+ * learned shapes (a key its struct shape does not read, a shape path never seen, a conflict).
+ * Frozen arrays and array items not memoized yet are met (see `met`), unless `inFrozen` (they sit
+ * inside a frozen value met already).
+ */
+function residual(value: object, shape: Shape, inFrozen: boolean): unknown {
+  if (shape.role === 'conflict') return MISFIT;
+  if (!Array.isArray(value)) {
+    return shape.role === 'struct' ? residualStruct(value as Readonly<Record<string, unknown>>, shape, inFrozen) : residualEntries(value as Readonly<Record<string, unknown>>, shape, inFrozen);
+  }
+  if (shape.role !== 'map') return MISFIT;
+  let frozen = inFrozen;
+  if (!inFrozen && Object.isFrozen(value)) {
+    if (shape.clean?.has(value) === true) return NO_ITEMS;
+    meet(shape, value);
+    frozen = true;
+  }
+  return residualItems(value as readonly unknown[], shape, frozen);
+}
+
+function residualStruct(rec: Readonly<Record<string, unknown>>, shape: Extract<Shape, { role: 'struct' }>, inFrozen: boolean): unknown {
+  const order = shape.order;
+  // Position in `order` while the object's keys follow it; -1 once they depart from it.
+  let at = 0;
+  let out: Record<string, unknown> | undefined;
+  for (const k in rec) {
+    if (at >= 0 && order[at] === k) at++;
+    else {
+      if (!shape.keys.has(k)) return MISFIT;
+      at = -1;
+    }
+    const v = rec[k];
+    if (v === null || typeof v !== 'object') {
+      if (out !== undefined) out[k] = v;
+      continue;
+    }
+    const child = shape.children.get(k);
+    if (child === undefined) return MISFIT;
+    const r = residual(v, child, inFrozen);
+    if (r === MISFIT) return MISFIT;
+    if (r !== v && out === undefined) out = copyBefore(rec, k);
+    if (out !== undefined) out[k] = r;
+  }
+  if (at < 0) shape.order = Object.keys(rec);
+  return out ?? rec;
+}
+
+/** The entries of a free-form map or opaque object, all at the child shape `*`. */
+function residualEntries(rec: Readonly<Record<string, unknown>>, shape: LiveShape, inFrozen: boolean): unknown {
   const child = shape.children.get(ANY);
+  let out: Record<string, unknown> | undefined;
   for (const k in rec) {
     const v = rec[k];
-    if (v === null || typeof v !== 'object') continue;
-    if (child === undefined || !fits(v, child)) return false;
+    if (v === null || typeof v !== 'object') {
+      if (out !== undefined) out[k] = v;
+      continue;
+    }
+    if (child === undefined) return MISFIT;
+    const r = residual(v, child, inFrozen);
+    if (r === MISFIT) return MISFIT;
+    if (r !== v && out === undefined) out = copyBefore(rec, k);
+    if (out !== undefined) out[k] = r;
   }
-  return true;
+  return out ?? rec;
+}
+
+/** The items of an array; frozen struct items are memoized (and dropped once known clean). */
+function residualItems(arr: readonly unknown[], shape: LiveShape, inFrozen: boolean): unknown {
+  if (arr.length === 0) return arr;
+  const items = shape.children.get(ITEMS);
+  let out: unknown[] | undefined;
+  for (let i = 0; i < arr.length; i++) {
+    const item = arr[i];
+    let r: unknown = item;
+    if (item !== null && typeof item === 'object') {
+      if (items === undefined || items.role === 'conflict') return MISFIT;
+      if (!inFrozen && items.role === 'struct' && Object.isFrozen(item)) {
+        if (items.clean?.has(item) === true) r = DROP;
+        else {
+          meet(items, item);
+          r = residual(item, items, true);
+        }
+      } else {
+        r = residual(item, items, inFrozen);
+      }
+      if (r === MISFIT) return MISFIT;
+    }
+    if (r !== item && out === undefined) out = arr.slice(0, i);
+    if (out !== undefined && r !== DROP) out.push(r);
+  }
+  return out ?? arr;
 }
 
 /** Drops repeated field errors (same field and message), as `validateBuiltinObject` does. */

@@ -26,16 +26,34 @@ function tolerates(tolerations: readonly unknown[], key: string): boolean {
   return false;
 }
 
+function defaultToleration(key: string): Readonly<Obj> {
+  return Object.freeze({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+}
+
+/**
+ * The tolerations the plugin adds, frozen and shared by every pod it adds them to (the store then
+ * keeps them without copying): most pods get both, as this very array.
+ */
+const NOT_READY_TOLERATION = defaultToleration(TAINT_NODE_NOT_READY);
+const UNREACHABLE_TOLERATION = defaultToleration(TAINT_NODE_UNREACHABLE);
+const BOTH_TOLERATIONS: readonly unknown[] = Object.freeze([NOT_READY_TOLERATION, UNREACHABLE_TOLERATION]);
+
 /** Adds the default tolerations to a pod (copy-on-write: the pod itself when it has both). */
 export function defaultTolerationSeconds(pod: Readonly<Obj>): Readonly<Obj> {
   const spec = pod.spec;
   // Ill-typed tolerations are left for validation to report.
   if (!isObj(spec) || (spec.tolerations !== undefined && !Array.isArray(spec.tolerations))) return pod;
   const tolerations = arrAt(spec, 'tolerations') ?? [];
-  const added: Obj[] = [];
-  for (const key of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {
-    if (!tolerates(tolerations, key)) added.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+  const notReady = !tolerates(tolerations, TAINT_NODE_NOT_READY);
+  const unreachable = !tolerates(tolerations, TAINT_NODE_UNREACHABLE);
+  if (!notReady && !unreachable) return pod;
+  let next: readonly unknown[];
+  if (tolerations.length === 0 && notReady && unreachable) next = BOTH_TOLERATIONS;
+  else {
+    const list = [...tolerations];
+    if (notReady) list.push(NOT_READY_TOLERATION);
+    if (unreachable) list.push(UNREACHABLE_TOLERATION);
+    next = list;
   }
-  if (added.length === 0) return pod;
-  return withField(pod, 'spec', withField(spec, 'tolerations', [...tolerations, ...added]));
+  return withField(pod, 'spec', withField(spec, 'tolerations', next));
 }

@@ -106,7 +106,8 @@ export class RequestPipeline {
   readonly #validator = new BuiltinSchemaValidator();
   readonly #allocator: ServiceAllocator;
   readonly #crds: CrdLifecycle;
-  readonly #resolved = new Map<string, ResolvedKind | null>();
+  /** `resolve` answers by apiVersion, then kind (`null`: not served); cleared when a CRD changes. */
+  readonly #resolved = new Map<string, Map<string, ResolvedKind | null>>();
 
   constructor(options: RequestPipelineOptions) {
     this.store = options.store;
@@ -129,8 +130,12 @@ export class RequestPipeline {
 
   /** The kind served for an apiVersion and kind (registry and store agree), or `undefined`. */
   resolve(apiVersion: string, kind: string): ResolvedKind | undefined {
-    const cacheKey = `${apiVersion}\u0000${kind}`;
-    const cached = this.#resolved.get(cacheKey);
+    let byKind = this.#resolved.get(apiVersion);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.#resolved.set(apiVersion, byKind);
+    }
+    const cached = byKind.get(kind);
     if (cached !== undefined) return cached ?? undefined;
     const info = this.registry.lookup(apiVersion, kind);
     let resolved: ResolvedKind | null = null;
@@ -144,7 +149,7 @@ export class RequestPipeline {
         resource: { group: info.group, resource: info.plural },
       };
     }
-    this.#resolved.set(cacheKey, resolved);
+    byKind.set(kind, resolved);
     return resolved ?? undefined;
   }
 
@@ -373,8 +378,9 @@ export class RequestPipeline {
     const withStatus: Obj = { apiVersion: body.apiVersion, kind: body.kind, metadata: body.metadata };
     if (status !== undefined) withStatus.status = status;
     const prepared = prepareForStatusUpdate(r.info, withStatus, old);
-    const errors = [...decoded.value.errors, ...prepared.errors];
-    if (errors.length > 0) return apiErr(invalid({ group: r.info.group, kind: r.info.kind }, name, errors));
+    if (decoded.value.errors.length > 0 || prepared.errors.length > 0) {
+      return apiErr(invalid({ group: r.info.group, kind: r.info.kind }, name, [...decoded.value.errors, ...prepared.errors]));
+    }
     return this.store.updateStatus(prepared.body as unknown as StorableObject);
   }
 

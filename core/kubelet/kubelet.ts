@@ -356,7 +356,7 @@ export class Kubelet {
     const now = this.#nowForFaults();
     for (const rec of this.#pods.values()) {
       if (rec.lifecycle !== 'active' && rec.lifecycle !== 'terminating') continue;
-      for (const c of this.#allContainers(rec)) this.#killInstance(c, now, NODE_CRASH_EXIT_CODE, NODE_CRASH_REASON);
+      for (const c of rec.allContainers) this.#killInstance(c, now, NODE_CRASH_EXIT_CODE, NODE_CRASH_REASON);
       this.#releaseSandbox(rec);
       if (rec.lifecycle === 'terminating') rec.stopDoneAtMs = Math.min(rec.stopDoneAtMs, now);
     }
@@ -384,7 +384,7 @@ export class Kubelet {
     const rec = this.#podsByKey.get(key);
     if (rec === undefined || rec.lifecycle !== 'active') return false;
     const now = this.#nowForFaults();
-    for (const c of this.#allContainers(rec)) this.#killInstance(c, now, SIGKILL_EXIT_CODE, terminatedReason(SIGKILL_EXIT_CODE));
+    for (const c of rec.allContainers) this.#killInstance(c, now, SIGKILL_EXIT_CODE, terminatedReason(SIGKILL_EXIT_CODE));
     this.#sim.record(this.name, 'pod-crash', { pod: key });
     if (this.#inc !== undefined && this.#inc.started) this.#scheduleWake(rec, this.#pleg(now));
     return true;
@@ -762,12 +762,12 @@ export class Kubelet {
   #forget(rec: PodRecord): void {
     const now = this.#inc?.actor.nowMs() ?? this.#nowForFaults();
     if (rec.lifecycle === 'active' || rec.lifecycle === 'terminating') {
-      for (const c of this.#allContainers(rec)) this.#killInstance(c, now, SIGKILL_EXIT_CODE, terminatedReason(SIGKILL_EXIT_CODE));
+      for (const c of rec.allContainers) this.#killInstance(c, now, SIGKILL_EXIT_CODE, terminatedReason(SIGKILL_EXIT_CODE));
     }
     this.#unaccount(rec);
     this.#releaseSandbox(rec);
     if (rec.wake !== undefined) this.#inc?.actor.cancelTimer(rec.wake);
-    for (const c of this.#allContainers(rec)) this.#backoff.delete(c.backoffKey);
+    for (const c of rec.allContainers) this.#backoff.delete(c.backoffKey);
     this.#pods.delete(rec.uid);
     if (this.#podsByKey.get(rec.key) === rec) this.#podsByKey.delete(rec.key);
   }
@@ -798,6 +798,7 @@ export class Kubelet {
       accounted: false,
       initContainers,
       containers,
+      allContainers: initContainers.length === 0 ? containers : [...initContainers, ...containers],
       admittedAtMs: now,
       probeWorkersStartMs: now,
       sandboxCreated: false,
@@ -832,11 +833,6 @@ export class Kubelet {
     subtractResourceVectors(this.#requested, rec.requests);
     this.#podCount--;
     for (const hp of podHostPorts(rec.pod)) this.#usedPorts.remove(hp.ip, hp.protocol, hp.port);
-  }
-
-  *#allContainers(rec: PodRecord): Generator<ContainerRecord> {
-    yield* rec.initContainers;
-    yield* rec.containers;
   }
 
   // --- the pod worker ---------------------------------------------------------------------------
@@ -888,7 +884,7 @@ export class Kubelet {
 
   /** Applies what the PLEG and the probes have seen by `now`. */
   #observe(rec: PodRecord, now: number): void {
-    for (const c of this.#allContainers(rec)) {
+    for (const c of rec.allContainers) {
       if (c.instance === 'starting' && c.startAtMs <= now) c.instance = 'running';
       if (c.instance === 'running' && c.exitAtMs <= now) c.instance = 'exited';
       if (c.observedInstance !== c.instances && (c.instance === 'running' || c.instance === 'exited') && this.#pleg(c.startAtMs) <= now) {
@@ -1124,7 +1120,7 @@ export class Kubelet {
   /** The earliest time something about the pod can next be observed or done. */
   #nextWake(rec: PodRecord): number {
     let next = NEVER;
-    for (const c of this.#allContainers(rec)) {
+    for (const c of rec.allContainers) {
       if (c.observedInstance !== c.instances && (c.instance === 'starting' || c.instance === 'running' || c.instance === 'exited')) {
         next = Math.min(next, this.#pleg(c.startAtMs));
       }
@@ -1191,7 +1187,7 @@ export class Kubelet {
       cause === 'deletion' ? (rec.pod.metadata?.deletionGracePeriodSeconds ?? spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) : (spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
     const graceMs = Math.max(graceSeconds * 1000, MINIMUM_GRACE_MS);
     let doneAt = now;
-    for (const c of this.#allContainers(rec)) {
+    for (const c of rec.allContainers) {
       c.restartAtMs = NEVER;
       if (c.instance === 'starting' && c.startAtMs > now) {
         this.#cancelStart(c);
@@ -1221,7 +1217,7 @@ export class Kubelet {
    * `canBeDeleted` path).
    */
   #finishTermination(rec: PodRecord, now: number): void {
-    for (const c of this.#allContainers(rec)) {
+    for (const c of rec.allContainers) {
       if (c.instance === 'starting' || c.instance === 'running') c.instance = 'exited';
       if (c.instance === 'exited') {
         if (c.observedInstance !== c.instances) {
@@ -1321,7 +1317,7 @@ export class Kubelet {
     this.#sendStatus(rec, got.value, buildRejectedPodStatus(got.value, reason, message, now));
   }
 
-  #sendStatus(rec: PodRecord, api: DeepReadonly<Pod>, status: PodStatus): void {
+  #sendStatus(rec: PodRecord, api: DeepReadonly<Pod>, status: DeepReadonly<PodStatus>): void {
     const res = this.#client.updateStatus<Pod>({ ...api, status });
     if (!res.ok) {
       rec.statusDirty = true;

@@ -99,6 +99,8 @@ export interface PodRecord {
   accounted: boolean;
   readonly initContainers: ContainerRecord[];
   readonly containers: ContainerRecord[];
+  /** The init containers, then the containers. */
+  readonly allContainers: readonly ContainerRecord[];
   admittedAtMs: number;
   /** When the probe workers started (at admission, or at the kubelet's restart). */
   probeWorkersStartMs: number;

@@ -130,6 +130,29 @@ describe('pod status', () => {
       });
     });
 
+    it('shares equal parts between statuses, frozen, with the JSON of fresh ones', () => {
+      const input = { ...base, pod: pod('Always'), statuses: [view('a', waiting), view('b', waiting)], previous: undefined, nowMs: 5000 };
+      const first = buildPodStatus(input);
+      const second = buildPodStatus(input);
+      assert.deepEqual(second, first);
+      assert.equal(JSON.stringify(second), JSON.stringify(first));
+      // Conditions and host IPs are shared at once, container statuses from their second use on.
+      for (let i = 0; i < (first.conditions?.length ?? 0); i++) {
+        const c = second.conditions?.[i];
+        if (c?.type === 'example.com/ready') continue;
+        assert.equal(c, first.conditions?.[i]);
+        assert.ok(Object.isFrozen(c));
+      }
+      assert.equal(second.hostIPs, first.hostIPs);
+      assert.ok(Object.isFrozen(second.hostIPs) && Object.isFrozen(second.hostIPs?.[0]));
+      assert.equal(second.containerStatuses?.[0], first.containerStatuses?.[0]);
+      assert.ok(Object.isFrozen(second.containerStatuses?.[0]) && Object.isFrozen(second.containerStatuses?.[0]?.state?.waiting));
+      // A status that differs is not confused with a shared one.
+      const other = buildPodStatus({ ...input, statuses: [view('a', waiting), view('b', waiting, { image: 'img:2' })] });
+      assert.equal(other.containerStatuses?.[1]?.image, 'img:2');
+      assert.notEqual(other.containerStatuses?.[1], first.containerStatuses?.[1]);
+    });
+
     it('converts container state views to API container statuses', () => {
       assert.deepEqual(
         toApiContainerStatus(view('a', { kind: 'terminated', exitCode: 1, reason: 'Error', startedAtMs: 1000, finishedAtMs: 2000, containerID: 'containerd://x' }, { restartCount: 2, lastState: exited(0) })),

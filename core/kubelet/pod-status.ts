@@ -18,6 +18,7 @@
 import type { Container, ContainerStatus, DeepReadonly, Pod, PodCondition, PodStatus } from '../api/types.js';
 import { podQosClass } from '../apiserver/pod-qos.js';
 import { formatRfc3339 } from '../sim/clock.js';
+import { deepEqual } from '../store/deep-equal.js';
 
 /** A container state as the kubelet sees it, times in virtual milliseconds. */
 export type ContainerStateView =
@@ -261,17 +262,19 @@ function goList(names: readonly string[]): string {
   return `[${names.join(' ')}]`;
 }
 
+/** Adds the container `name` to `unknown` (no status) or `unready` (not ready). */
+function sortByReadiness(name: string, all: readonly ContainerStatusView[], unknown: string[], unready: string[]): void {
+  const s = all.find((v) => v.name === name);
+  if (s === undefined) unknown.push(name);
+  else if (!s.ready) unready.push(name);
+}
+
 /** Upstream `GenerateContainersReadyCondition` (the message lists unknown, then unready containers). */
 function containersReadyCondition(pod: DeepReadonly<Pod>, all: readonly ContainerStatusView[], phase: PodPhase): BareCondition {
   const unknown: string[] = [];
   const unready: string[] = [];
-  const consider = (name: string): void => {
-    const s = all.find((v) => v.name === name);
-    if (s === undefined) unknown.push(name);
-    else if (!s.ready) unready.push(name);
-  };
-  for (const c of pod.spec?.initContainers ?? []) if (isRestartableInitContainer(c)) consider(c.name);
-  for (const c of pod.spec?.containers ?? []) consider(c.name);
+  for (const c of pod.spec?.initContainers ?? []) if (isRestartableInitContainer(c)) sortByReadiness(c.name, all, unknown, unready);
+  for (const c of pod.spec?.containers ?? []) sortByReadiness(c.name, all, unknown, unready);
   if (phase === 'Succeeded' && unknown.length === 0) return { type: 'ContainersReady', status: 'False', reason: REASON_POD_COMPLETED };
   if (phase === 'Failed') return { type: 'ContainersReady', status: 'False', reason: REASON_POD_FAILED };
   const parts: string[] = [];
@@ -345,22 +348,106 @@ export interface PodStatusInput {
   readonly nowMs: number;
 }
 
+/** How many recently built conditions of each type are kept for sharing. */
+const SHARED_PER_TYPE = 4;
+/** Recently built conditions by type, most recent first. */
+const sharedConditions = new Map<string, PodCondition[]>();
+
+/**
+ * The condition with these fields, frozen and shared: the same condition (type, status,
+ * transition time, ...) is in the statuses of many pods written within a second, and a shared
+ * frozen value is copied by no store write and validated once by the API server (its schema
+ * validator memoizes frozen values). Only identities change; the JSON is what a fresh object
+ * would be, fields in the same order.
+ */
+function sharedCondition(type: string, status: 'True' | 'False', generation: number | undefined, lastTransitionTime: string, reason: string | undefined, message: string | undefined): PodCondition {
+  let recent = sharedConditions.get(type);
+  if (recent === undefined) {
+    recent = [];
+    sharedConditions.set(type, recent);
+  }
+  for (const c of recent) {
+    if (c.status === status && c.lastTransitionTime === lastTransitionTime && c.observedGeneration === generation && c.reason === reason && c.message === message) return c;
+  }
+  const cond: PodCondition = { type, status };
+  if (generation !== undefined) cond.observedGeneration = generation;
+  cond.lastTransitionTime = lastTransitionTime;
+  if (reason !== undefined) cond.reason = reason;
+  if (message !== undefined) cond.message = message;
+  Object.freeze(cond);
+  if (recent.length >= SHARED_PER_TYPE) recent.pop();
+  recent.unshift(cond);
+  return cond;
+}
+
+/** Bound on the nodes whose `hostIPs` list is kept for sharing; the table starts over when full. */
+const SHARED_HOST_IPS_MAX = 4096;
+const sharedHostIPsByIP = new Map<string, NonNullable<PodStatus['hostIPs']>>();
+
+/** `[{ ip }]`, frozen and shared by every pod of the node (see `sharedCondition`). */
+function sharedHostIPs(ip: string): NonNullable<PodStatus['hostIPs']> {
+  let list = sharedHostIPsByIP.get(ip);
+  if (list === undefined) {
+    list = Object.freeze([Object.freeze({ ip })]) as unknown as NonNullable<PodStatus['hostIPs']>;
+    if (sharedHostIPsByIP.size >= SHARED_HOST_IPS_MAX) sharedHostIPsByIP.clear();
+    sharedHostIPsByIP.set(ip, list);
+  }
+  return list;
+}
+
+/** How many recently built container statuses of each container name are kept for sharing. */
+const SHARED_STATUSES_PER_NAME = 4;
+/** Recently built container statuses by container name, most recent first. */
+const sharedStatuses = new Map<string, ContainerStatus[]>();
+
+/**
+ * `built`, or an equal container status built before: a container waiting to be created looks the
+ * same in every pod of a template. A status is frozen and shared from its second use on (see
+ * `sharedCondition`), so one that is never repeated is not frozen for nothing; one with a container
+ * ID belongs to one container instance and is not even looked up. Equal statuses were built by the
+ * same code, so their keys are in the same order.
+ */
+function sharedContainerStatus(built: ContainerStatus): ContainerStatus {
+  if (built.containerID !== undefined) return built;
+  let recent = sharedStatuses.get(built.name);
+  if (recent === undefined) {
+    recent = [];
+    sharedStatuses.set(built.name, recent);
+  }
+  for (const c of recent) {
+    if (c.imageID !== built.imageID || c.image !== built.image || c.ready !== built.ready || c.restartCount !== built.restartCount || !deepEqual(c, built)) continue;
+    if (!Object.isFrozen(c)) deepFreeze(c);
+    return c;
+  }
+  if (recent.length >= SHARED_STATUSES_PER_NAME) recent.pop();
+  recent.unshift(built);
+  return built;
+}
+
+/** Freezes a JSON value the kubelet built, and everything in it, in place. */
+function deepFreeze(value: object): void {
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) deepFreeze(v as object);
+  Object.freeze(value);
+}
+
 /**
  * The kubelet-owned conditions with transition times: a condition keeps the previous
  * `lastTransitionTime` while its status is unchanged, and gets `nowMs` when it changes or is new
- * (upstream `updateLastTransitionTime`).
+ * (upstream `updateLastTransitionTime`). The conditions are frozen (see `sharedCondition`).
  */
 function stampConditions(bare: readonly BareCondition[], generation: number | undefined, previous: DeepReadonly<PodStatus> | undefined, nowMs: number): PodCondition[] {
   const prev = previous?.conditions ?? [];
   const out: PodCondition[] = [];
   for (const c of bare) {
-    const old = prev.find((p) => p.type === c.type);
-    const cond: PodCondition = { type: c.type, status: c.status };
-    if (generation !== undefined) cond.observedGeneration = generation;
-    cond.lastTransitionTime = old !== undefined && old.status === c.status && old.lastTransitionTime !== undefined ? old.lastTransitionTime : stamp(nowMs);
-    if (c.reason !== undefined) cond.reason = c.reason;
-    if (c.message !== undefined) cond.message = c.message;
-    out.push(cond);
+    let old: DeepReadonly<PodCondition> | undefined;
+    for (const p of prev) {
+      if (p.type === c.type) {
+        old = p;
+        break;
+      }
+    }
+    const since = old !== undefined && old.status === c.status && old.lastTransitionTime !== undefined ? old.lastTransitionTime : stamp(nowMs);
+    out.push(sharedCondition(c.type, c.status, generation, since, c.reason, c.message));
   }
   return out;
 }
@@ -371,8 +458,11 @@ function stampConditions(bare: readonly BareCondition[], generation: number | un
  * `PodReadyToStartContainers`, `Initialized`, `Ready`, `ContainersReady`, `PodScheduled`.
  * `resourceClaimStatuses` and `extendedResourceClaimStatus` are kept from the API (the kubelet does
  * not own them); the start time never changes once set.
+ *
+ * The status shares its conditions, `hostIPs` and container statuses with other statuses built
+ * here (see `sharedCondition`): it must be read, never modified.
  */
-export function buildPodStatus(input: PodStatusInput): PodStatus {
+export function buildPodStatus(input: PodStatusInput): DeepReadonly<PodStatus> {
   const { pod, initStatuses, statuses } = input;
   const phase = computePodPhase(pod, initStatuses, statuses, input.podIsTerminal, input.podHasInitialized);
   const all = initStatuses.length === 0 ? statuses : [...initStatuses, ...statuses];
@@ -390,14 +480,14 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   for (const c of pod.status?.conditions ?? []) if (!KUBELET_CONDITION_TYPES.has(c.type)) conditions.push(c as PodCondition);
   conditions.push(...stampConditions(bare, generation, input.previous ?? pod.status, input.nowMs));
 
-  const status: PodStatus = { phase, conditions, hostIP: input.hostIP, hostIPs: [{ ip: input.hostIP }] };
+  const status: PodStatus = { phase, conditions, hostIP: input.hostIP, hostIPs: sharedHostIPs(input.hostIP) };
   if (input.podIP !== undefined) {
     status.podIP = input.podIP;
     status.podIPs = [{ ip: input.podIP }];
   }
   status.startTime = input.previous?.startTime ?? pod.status?.startTime ?? stamp(input.startTimeMs);
-  if (initStatuses.length > 0) status.initContainerStatuses = initStatuses.map(toApiContainerStatus);
-  status.containerStatuses = [...statuses].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(toApiContainerStatus);
+  if (initStatuses.length > 0) status.initContainerStatuses = initStatuses.map((v) => sharedContainerStatus(toApiContainerStatus(v)));
+  status.containerStatuses = [...statuses].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((v) => sharedContainerStatus(toApiContainerStatus(v)));
   status.qosClass = pod.status?.qosClass ?? podQosClass(pod);
   const claims = pod.status?.resourceClaimStatuses;
   if (claims !== undefined) status.resourceClaimStatuses = claims as NonNullable<PodStatus['resourceClaimStatuses']>;

@@ -19,7 +19,7 @@
  * rebuilds the table at its first sync).
  */
 import type { DeepReadonly, EndpointSlice, Service } from '../api/types.js';
-import { parseSelector } from '../api/labels.js';
+import { parseSelector, type Selector } from '../api/labels.js';
 import type { ApiClient } from '../apiserver/api-client.js';
 import type { IndexFunc } from '../controllers/indexer.js';
 import { RuntimeHost, type DelayRange, type HostActor, type RuntimePayload } from '../controllers/runtime-host.js';
@@ -37,6 +37,9 @@ export type KubeProxyPayload =
   | { readonly kind: 'kube-proxy-start' }
   /** The bounded-frequency runner fires a sync. */
   | { readonly kind: 'kube-proxy-sync' };
+
+/** `PROXY_LABEL_SELECTOR` parsed, once for every kube-proxy (selectors are immutable). */
+let proxySelector: Selector | undefined;
 
 const PROXY_KINDS: ReadonlySet<string> = new Set<KubeProxyPayload['kind']>(['kube-proxy-start', 'kube-proxy-sync']);
 
@@ -281,7 +284,7 @@ export class KubeProxy {
 
   #onStart(inc: Incarnation): void {
     const rng = inc.actor.rng.fork(`incarnation-${inc.number}`);
-    const labelSelector = parseSelector(PROXY_LABEL_SELECTOR);
+    const labelSelector = (proxySelector ??= parseSelector(PROXY_LABEL_SELECTOR));
     const common = {
       host: inc.host,
       network: this.#network,

@@ -59,6 +59,12 @@ describe('virtual time formatting', () => {
     assert.equal(formatRfc3339(-1), '2025-12-31T23:59:59Z');
   });
 
+  it('prints each second the same whatever was printed in between', () => {
+    const seconds = [5, 3, 5, 7, 3, 5];
+    const first = seconds.map((s) => formatRfc3339(s * 1000 + 250));
+    assert.deepEqual(first, ['2026-01-01T00:00:05Z', '2026-01-01T00:00:03Z', '2026-01-01T00:00:05Z', '2026-01-01T00:00:07Z', '2026-01-01T00:00:03Z', '2026-01-01T00:00:05Z']);
+  });
+
   it('prints metav1.MicroTime with six fractional digits', () => {
     assert.equal(formatRfc3339Micro(0), '2026-01-01T00:00:00.000000Z');
     assert.equal(formatRfc3339Micro(1250), '2026-01-01T00:00:01.250000Z');

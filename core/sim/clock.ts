@@ -63,20 +63,32 @@ export class VirtualClock implements Clock {
  * (`creationTimestamp`, `deletionTimestamp`, condition transition times).
  */
 export function formatRfc3339(virtualMs: number): string {
-  // Writes cluster in time, so most calls fall in the same second as the previous one; formatting
-  // a Date is costly enough to be worth reusing that answer. The epoch and the valid range both
-  // start on whole seconds, so any integer time in an already-formatted second is in range.
-  if (Number.isSafeInteger(virtualMs) && Math.floor(virtualMs / 1000) === lastSecond) return lastSeconds;
-  const iso = isoString(virtualMs);
-  // `toISOString` always prints milliseconds (`...:00.000Z`); metav1.Time has no fraction.
-  lastSeconds = `${iso.slice(0, iso.length - 5)}Z`;
-  lastSecond = Math.floor(virtualMs / 1000);
-  return lastSeconds;
+  // Writes cluster in time, so most calls fall in the same second as the previous one, and the rest
+  // in a few recent seconds (a container's start, a pod's admission); formatting a Date is costly
+  // enough to be worth remembering those answers. The epoch and the valid range both start on whole
+  // seconds, so any integer time in an already-formatted second is in range.
+  if (!Number.isSafeInteger(virtualMs)) return isoString(virtualMs);
+  const second = Math.floor(virtualMs / 1000);
+  if (second === lastSecond) return lastSeconds;
+  let text = formattedSeconds.get(second);
+  if (text === undefined) {
+    const iso = isoString(virtualMs);
+    // `toISOString` always prints milliseconds (`...:00.000Z`); metav1.Time has no fraction.
+    text = `${iso.slice(0, iso.length - 5)}Z`;
+    if (formattedSeconds.size >= FORMATTED_SECONDS_MAX) formattedSeconds.clear();
+    formattedSeconds.set(second, text);
+  }
+  lastSecond = second;
+  lastSeconds = text;
+  return text;
 }
 
 /** The virtual second (`floor(ms / 1000)`) last formatted by `formatRfc3339`, and its text; NaN matches nothing. */
 let lastSecond = Number.NaN;
 let lastSeconds = '';
+/** Bound on the seconds `formatRfc3339` remembers; the memo starts over when full. */
+const FORMATTED_SECONDS_MAX = 4096;
+const formattedSeconds = new Map<number, string>();
 /** The last `formatRfc3339Micro` input and output (NaN matches no input). */
 let lastMicroMs = Number.NaN;
 let lastMicro = '';

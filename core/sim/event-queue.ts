@@ -49,9 +49,16 @@ const COMPACT_MIN = 1024;
  *
  * Every operation is O(log n) except `cancel` (O(1)) and `cancelWhere` (O(n)). The queue never
  * reads the clock; the caller decides which times are acceptable.
+ *
+ * The keys are kept in two arrays beside the heap of entries, position for position: sifting
+ * compares numbers stored next to each other instead of reaching into an entry object per
+ * comparison, which with thousands of pending timers is most of what a pop costs.
  */
 export class EventQueue<E> {
   #heap: Entry<E>[] = [];
+  /** `atMs` and `seq` of `#heap[i]` at index `i`. */
+  #at: number[] = [];
+  #seq: number[] = [];
   #live = 0;
   #cancelledInHeap = 0;
   #nextSeq: number;
@@ -75,9 +82,10 @@ export class EventQueue<E> {
   schedule(atMs: number, event: E): QueueEntry<E> {
     if (!Number.isSafeInteger(atMs)) throw new ModelBug(`EventQueue: event time must be a safe integer, got ${String(atMs)}`);
     const entry = new Entry(atMs, this.#nextSeq++, event, this);
-    const heap = this.#heap;
-    heap.push(entry);
-    this.#siftUp(heap.length - 1);
+    this.#heap.push(entry);
+    this.#at.push(atMs);
+    this.#seq.push(entry.seq);
+    this.#siftUp(this.#heap.length - 1);
     this.#live++;
     return entry;
   }
@@ -157,8 +165,12 @@ export class EventQueue<E> {
   #removeTop(): void {
     const heap = this.#heap;
     const last = heap.pop() as Entry<E>;
+    const lastAt = this.#at.pop() as number;
+    const lastSeq = this.#seq.pop() as number;
     if (heap.length > 0) {
       heap[0] = last;
+      this.#at[0] = lastAt;
+      this.#seq[0] = lastSeq;
       this.#siftDown(0);
     }
   }
@@ -167,6 +179,8 @@ export class EventQueue<E> {
     if (this.#cancelledInHeap <= this.#live || this.#heap.length < COMPACT_MIN) return;
     const heap = this.#heap.filter((e) => e.state === PENDING);
     this.#heap = heap;
+    this.#at = heap.map((e) => e.atMs);
+    this.#seq = heap.map((e) => e.seq);
     this.#cancelledInHeap = 0;
     // Floyd's bottom-up heap construction: O(n), and the order of equal keys cannot matter
     // because `seq` makes every key unique.
@@ -175,44 +189,60 @@ export class EventQueue<E> {
 
   #siftUp(index: number): void {
     const heap = this.#heap;
+    const at = this.#at;
+    const sq = this.#seq;
     const entry = heap[index] as Entry<E>;
-    const atMs = entry.atMs;
-    const seq = entry.seq;
+    const atMs = at[index] as number;
+    const seq = sq[index] as number;
     let i = index;
     while (i > 0) {
-      const parentIndex = (i - 1) >>> 1;
-      const parent = heap[parentIndex] as Entry<E>;
-      if (parent.atMs < atMs || (parent.atMs === atMs && parent.seq < seq)) break;
-      heap[i] = parent;
-      i = parentIndex;
+      const parent = (i - 1) >>> 1;
+      const pAt = at[parent] as number;
+      const pSeq = sq[parent] as number;
+      if (pAt < atMs || (pAt === atMs && pSeq < seq)) break;
+      heap[i] = heap[parent] as Entry<E>;
+      at[i] = pAt;
+      sq[i] = pSeq;
+      i = parent;
     }
     heap[i] = entry;
+    at[i] = atMs;
+    sq[i] = seq;
   }
 
   #siftDown(index: number): void {
     const heap = this.#heap;
+    const at = this.#at;
+    const sq = this.#seq;
     const n = heap.length;
     const entry = heap[index] as Entry<E>;
-    const atMs = entry.atMs;
-    const seq = entry.seq;
+    const atMs = at[index] as number;
+    const seq = sq[index] as number;
     let i = index;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       let child = left;
-      let c = heap[left] as Entry<E>;
+      let cAt = at[left] as number;
+      let cSeq = sq[left] as number;
       const right = left + 1;
       if (right < n) {
-        const r = heap[right] as Entry<E>;
-        if (r.atMs < c.atMs || (r.atMs === c.atMs && r.seq < c.seq)) {
+        const rAt = at[right] as number;
+        const rSeq = sq[right] as number;
+        if (rAt < cAt || (rAt === cAt && rSeq < cSeq)) {
           child = right;
-          c = r;
+          cAt = rAt;
+          cSeq = rSeq;
         }
       }
-      if (atMs < c.atMs || (atMs === c.atMs && seq < c.seq)) break;
-      heap[i] = c;
+      if (atMs < cAt || (atMs === cAt && seq < cSeq)) break;
+      heap[i] = heap[child] as Entry<E>;
+      at[i] = cAt;
+      sq[i] = cSeq;
       i = child;
     }
     heap[i] = entry;
+    at[i] = atMs;
+    sq[i] = seq;
   }
 }

@@ -121,7 +121,7 @@ export class Trace {
         const value = fields[key];
         if (value === undefined) continue;
         if (RESERVED.has(key)) throw new ModelBug(`Trace: field name ${JSON.stringify(key)} is reserved for the entry header`);
-        line += `,${JSON.stringify(key)}:${canonicalJson(value)}`;
+        line += `,${this.#quote(key)}:${canonicalJson(value)}`;
       }
     }
     line += '}';
@@ -173,9 +173,10 @@ export class Trace {
   }
 
   /**
-   * `JSON.stringify` of a header string, memoized: actor names and kinds come from a small set and
-   * repeat on every entry, and quoting them was half the cost of recording an entry. The cache is
-   * cleared when it grows large, which bounds memory and cannot change any output.
+   * `JSON.stringify` of a header string or field name, memoized: actor names, kinds and field names
+   * come from a small set and repeat on every entry, and quoting them was half the cost of recording
+   * an entry. The cache is cleared when it grows large, which bounds memory and cannot change any
+   * output.
    */
   #quote(text: string): string {
     let quoted = this.#quoted.get(text);

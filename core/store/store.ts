@@ -38,7 +38,7 @@ import {
 import { apiErr, apiOk, type ApiResult } from './api-result.js';
 import { deepEqual } from './deep-equal.js';
 import { deterministicUid } from './deterministic-uid.js';
-import { EventLog, type ChangeType, type LogEntry } from './event-log.js';
+import { EventLog, type LogEntry } from './event-log.js';
 import { forbiddenError, invalidError, notSupportedError, requiredError, type FieldError } from '../api/validation-errors.js';
 import { GO_UINT64_ZERO, goInvalid, goQuote, goStringSlice, goTime } from './go-values.js';
 import { freezeOwned } from './freeze-copy.js';
@@ -158,9 +158,18 @@ export interface StoreStats {
 type Obj = Record<string, unknown>;
 type Frozen = DeepReadonly<KubeObject>;
 
+/**
+ * One stored object. An update changes `object` and `revision` in place, so the maps that find
+ * entries are written only when an object comes or goes.
+ */
 interface Entry {
-  readonly object: Frozen;
-  readonly revision: number;
+  object: Frozen;
+  revision: number;
+  /** The object's storage key (`namespace/name`, or `name`), one string for the object's life. */
+  readonly key: string;
+  /** Its namespace (`''` for cluster-scoped kinds) and name, the `byName` keys. */
+  readonly ns: string;
+  readonly name: string;
 }
 
 interface KindState {
@@ -169,6 +178,16 @@ interface KindState {
   /** False after `unregisterKind`: requests get 404, running watchers only drain their history. */
   served: boolean;
   readonly objects: Map<string, Entry>;
+  /**
+   * The same entries by namespace (`''` for cluster-scoped kinds), then name: a request names its
+   * object by these two strings, and looking them up saves building and hashing a key per request.
+   */
+  readonly byName: Map<string, Map<string, Entry>>;
+  /**
+   * The entry last looked up or created: a request's steps (a client's read, the API server's read
+   * of the object it updates, the update) name one object again and again.
+   */
+  recent: Entry | undefined;
   /** Keys in etcd (byte) order; rebuilt lazily after a create or delete. */
   sortedKeys: string[] | undefined;
   readonly log: EventLog;
@@ -181,7 +200,6 @@ interface KindState {
 interface Scope {
   readonly ns: string | undefined;
   readonly name: string;
-  readonly key: string;
 }
 
 type UpdateMode = 'update' | 'status' | 'patch' | 'patch-status' | 'replace';
@@ -191,6 +209,8 @@ const GENERATE_NAME_ATTEMPTS = 8;
 const FINALIZER_ORPHAN = 'orphan';
 const FINALIZER_FOREGROUND = 'foregroundDeletion';
 const EMPTY: readonly string[] = Object.freeze([]);
+/** Bound on the apiVersions, and on the kinds per apiVersion, whose resolution the store remembers. */
+const RESOLVED_MAX = 256;
 
 /**
  * Metadata a create sets itself (upstream `FillObjectMetaSystemFields` and `BeforeCreate`):
@@ -243,8 +263,10 @@ function finalizersOf(meta: Readonly<Obj>): readonly string[] {
 }
 
 /** Upstream `path.IsValidPathSegmentName`: the messages for a name that cannot be a URL segment. */
-function pathSegmentProblems(name: string): string[] {
+function pathSegmentProblems(name: string): readonly string[] {
   if (name === '.' || name === '..') return [`may not be '${name}'`];
+  // Every request names objects; valid names, nearly all of them, allocate nothing.
+  if (!name.includes('/') && !name.includes('%')) return EMPTY;
   const out: string[] = [];
   if (name.includes('/')) out.push("may not contain '/'");
   if (name.includes('%')) out.push("may not contain '%'");
@@ -353,6 +375,8 @@ function validateMetaUpdate(meta: Readonly<Obj>, old: Readonly<Obj>): FieldError
 export class Store {
   readonly #clock: Clock;
   readonly #kinds = new Map<string, KindState>();
+  /** `#resolve` answers by apiVersion, then kind (`null`: no such kind at that version). */
+  readonly #byApiVersion = new Map<string, Map<string, KindState | null>>();
   readonly #names = new NameGenerator();
   #revision = 1;
   #compacted = 0;
@@ -389,6 +413,7 @@ export class Store {
    * `watchTriggerField` is part of its storage and cannot change on re-registration (`ModelBug`).
    */
   registerKind(info: KindInfo): void {
+    this.#byApiVersion.clear();
     const key = groupKindKey(info.group, info.kind);
     const resource: GroupResource = { group: info.group, resource: info.plural };
     const existing = this.#kinds.get(key);
@@ -407,6 +432,8 @@ export class Store {
       resource,
       served: true,
       objects: new Map(),
+      byName: new Map(),
+      recent: undefined,
       sortedKeys: undefined,
       log,
       watchers: new Set(),
@@ -429,7 +456,7 @@ export class Store {
     const keys = [...this.#sortedKeys(ks)];
     for (const key of keys) {
       const entry = ks.objects.get(key);
-      if (entry !== undefined) this.#remove(ks, key, entry);
+      if (entry !== undefined) this.#remove(ks, entry);
     }
     ks.served = false;
     return keys.length;
@@ -476,8 +503,7 @@ export class Store {
       const name = givenName !== '' ? givenName : this.#names.generate(generateName);
       const problems = pathSegmentProblems(name);
       if (problems.length > 0) return apiErr(badRequest(`Name parameter invalid: ${goQuote(name)}: ${problems.join(';')}`));
-      const key = ns === undefined ? name : `${ns}/${name}`;
-      const existing = ks.objects.get(key);
+      const existing = this.#lookup(ks, ns, name);
       if (existing !== undefined) {
         let err = givenName === '' ? generateNameConflict(ks.resource, name, 1) : alreadyExists(ks.resource, name);
         if ((existing.object.metadata as Readonly<Obj>).deletionTimestamp !== undefined) {
@@ -505,7 +531,7 @@ export class Store {
       const obj = copyExcept(body, 'metadata');
       obj.metadata = freezeOwned(meta);
       const stored = freezeOwned(obj) as Frozen;
-      this.#record(ks, key, stored, revision, 'ADDED', undefined);
+      this.#add(ks, ns ?? '', name, stored, revision);
       return apiOk(stored as unknown as DeepReadonly<T>);
     }
     return apiErr(lastError as ApiError);
@@ -515,10 +541,11 @@ export class Store {
   get<T extends StorableObject = KubeObject>(ref: ObjectRef): ApiResult<DeepReadonly<T>> {
     const ks = this.#resolve(ref);
     if (ks === undefined) return apiErr(resourceNotServed());
-    const scope = this.#scope(ks, ref.namespace, ref.name);
-    if (!scope.ok) return scope;
-    const entry = ks.objects.get(scope.value.key);
-    if (entry === undefined) return apiErr(notFound(ks.resource, scope.value.name));
+    // The hottest request: checked and looked up without a `Scope` in between.
+    const error = this.#scopeError(ks, ref.namespace, ref.name);
+    if (error !== undefined) return error;
+    const entry = this.#lookup(ks, ks.info.namespaced ? ref.namespace : undefined, ref.name);
+    if (entry === undefined) return apiErr(notFound(ks.resource, ref.name));
     return apiOk(entry.object as unknown as DeepReadonly<T>);
   }
 
@@ -608,7 +635,7 @@ export class Store {
     if (ks === undefined) return apiErr(resourceNotServed());
     const scoped = this.#scope(ks, ref.namespace, ref.name);
     if (!scoped.ok) return scoped;
-    const { name, key } = scoped.value;
+    const { ns, name } = scoped.value;
     const info = ks.info;
     const policy = options.propagationPolicy;
     if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
@@ -618,7 +645,7 @@ export class Store {
         ]),
       );
     }
-    const entry = ks.objects.get(key);
+    const entry = this.#lookup(ks, ns, name);
     if (entry === undefined) return apiErr(notFound(ks.resource, name));
     const existing = entry.object as unknown as Readonly<Obj>;
     const oldMeta = existing.metadata as Readonly<Obj>;
@@ -669,17 +696,16 @@ export class Store {
           const generation = oldMeta.generation;
           if (typeof generation === 'number' && generation > 0) meta.generation = generation + 1;
         }
-        const stored = this.#commitUpdate(ks, key, entry, { ...existing, metadata: meta }, meta);
+        const stored = this.#commitUpdate(ks, entry, { ...existing, metadata: meta }, meta);
         if (finalizers.length > 0 || graceful.gracePeriodSeconds > 0) {
           return apiOk({ object: stored as unknown as DeepReadonly<T>, deleted: false });
         }
-        const updated = ks.objects.get(key) as Entry;
-        return apiOk({ object: this.#remove(ks, key, updated) as unknown as DeepReadonly<T>, deleted: true });
+        return apiOk({ object: this.#remove(ks, entry) as unknown as DeepReadonly<T>, deleted: true });
       }
     }
 
     if (finalizers.length === 0) {
-      return apiOk({ object: this.#remove(ks, key, entry) as unknown as DeepReadonly<T>, deleted: true });
+      return apiOk({ object: this.#remove(ks, entry) as unknown as DeepReadonly<T>, deleted: true });
     }
 
     // markAsDeleting: keep the object, waiting for its finalizers.
@@ -693,7 +719,7 @@ export class Store {
     meta.deletionGracePeriodSeconds = 0;
     const next: Obj = { ...existing, metadata: meta };
     if (deepEqual(next, existing)) return apiOk({ object: entry.object as unknown as DeepReadonly<T>, deleted: false });
-    const stored = this.#commitUpdate(ks, key, entry, next, meta);
+    const stored = this.#commitUpdate(ks, entry, next, meta);
     return apiOk({ object: stored as unknown as DeepReadonly<T>, deleted: false });
   }
 
@@ -824,16 +850,27 @@ export class Store {
   }
 
   #resolve(ref: KindRef): KindState | undefined {
-    let group: string;
-    let version: string | undefined;
     if ('apiVersion' in ref && typeof ref.apiVersion === 'string') {
-      ({ group, version } = parseApiVersion(ref.apiVersion));
-    } else {
-      group = (ref as { readonly group: string }).group;
+      // Every request resolves its kind: the answers by apiVersion and kind are remembered (the
+      // registrations they depend on clear them), so a request costs two lookups and no parsing.
+      let byKind = this.#byApiVersion.get(ref.apiVersion);
+      if (byKind === undefined) {
+        if (this.#byApiVersion.size >= RESOLVED_MAX) this.#byApiVersion.clear();
+        byKind = new Map();
+        this.#byApiVersion.set(ref.apiVersion, byKind);
+      }
+      let ks = byKind.get(ref.kind);
+      if (ks === undefined) {
+        const { group, version } = parseApiVersion(ref.apiVersion);
+        const found = this.#kinds.get(groupKindKey(group, ref.kind));
+        ks = found !== undefined && found.info.versions.includes(version) ? found : null;
+        if (byKind.size >= RESOLVED_MAX) byKind.clear();
+        byKind.set(ref.kind, ks);
+      }
+      return ks !== null && ks.served ? ks : undefined;
     }
-    const ks = this.#kinds.get(groupKindKey(group, ref.kind));
-    if (ks === undefined || !ks.served || (version !== undefined && !ks.info.versions.includes(version))) return undefined;
-    return ks;
+    const ks = this.#kinds.get(groupKindKey((ref as { readonly group: string }).group, ref.kind));
+    return ks === undefined || !ks.served ? undefined : ks;
   }
 
   #resolveObject(input: Readonly<Obj>): KindState | undefined {
@@ -845,18 +882,31 @@ export class Store {
 
   /** Upstream `NamespaceKeyFunc` / `NoNamespaceKeyFunc`. */
   #scope(ks: KindState, namespace: string | undefined, name: string): ApiResult<Scope> {
-    let ns: string | undefined;
+    return this.#scopeError(ks, namespace, name) ?? apiOk({ ns: ks.info.namespaced ? namespace : undefined, name });
+  }
+
+  /** What is wrong with a request's namespace and name (upstream `NamespaceKeyFunc` checks), if anything. */
+  #scopeError(ks: KindState, namespace: string | undefined, name: string): { readonly ok: false; readonly error: ApiError } | undefined {
     if (ks.info.namespaced) {
       if (namespace === undefined || namespace === '') return apiErr(badRequest('Namespace parameter required.'));
       // A '/' in a namespace would make its keys collide with another namespace's key range.
       const nsProblems = pathSegmentProblems(namespace);
       if (nsProblems.length > 0) return apiErr(badRequest(`Namespace parameter invalid: ${goQuote(namespace)}: ${nsProblems.join(';')}`));
-      ns = namespace;
     }
     if (name === '') return apiErr(badRequest('Name parameter required.'));
     const problems = pathSegmentProblems(name);
     if (problems.length > 0) return apiErr(badRequest(`Name parameter invalid: ${goQuote(name)}: ${problems.join(';')}`));
-    return apiOk({ ns, name, key: ns === undefined ? name : `${ns}/${name}` });
+    return undefined;
+  }
+
+  /** The stored entry of `ns` (undefined for cluster-scoped kinds) and `name`, if any. */
+  #lookup(ks: KindState, ns: string | undefined, name: string): Entry | undefined {
+    const nsKey = ns ?? '';
+    const recent = ks.recent;
+    if (recent !== undefined && recent.name === name && recent.ns === nsKey) return recent;
+    const entry = ks.byName.get(nsKey)?.get(name);
+    if (entry !== undefined) ks.recent = entry;
+    return entry;
   }
 
   #sortedKeys(ks: KindState): string[] {
@@ -910,10 +960,20 @@ export class Store {
     return out;
   }
 
-  #record(ks: KindState, key: string, object: Frozen, revision: number, type: ChangeType, previous: Frozen | undefined): void {
-    if (type === 'ADDED') ks.sortedKeys = undefined;
-    ks.objects.set(key, { object, revision });
-    this.#append(ks, key, { revision, type, object, previous });
+  /** Stores a new object (its first revision) and logs its `ADDED`. */
+  #add(ks: KindState, ns: string, name: string, object: Frozen, revision: number): void {
+    const key = ns === '' ? name : `${ns}/${name}`;
+    const entry: Entry = { object, revision, key, ns, name };
+    ks.objects.set(key, entry);
+    let byName = ks.byName.get(ns);
+    if (byName === undefined) {
+      byName = new Map();
+      ks.byName.set(ns, byName);
+    }
+    byName.set(name, entry);
+    ks.recent = entry;
+    ks.sortedKeys = undefined;
+    this.#append(ks, key, { revision, type: 'ADDED', object, previous: undefined });
   }
 
   /** Logs a change of the object at `key` and hands it to the watchers indexed by its trigger value. */
@@ -923,23 +983,28 @@ export class Store {
   }
 
   /** Writes `next` (whose metadata object is `meta`) as a new revision of `entry`. */
-  #commitUpdate(ks: KindState, key: string, entry: Entry, next: Obj, meta: Obj): Frozen {
+  #commitUpdate(ks: KindState, entry: Entry, next: Obj, meta: Obj): Frozen {
     const revision = ++this.#revision;
     meta.resourceVersion = String(revision);
     next.metadata = freezeOwned(meta);
     const stored = freezeOwned(next) as Frozen;
-    this.#record(ks, key, stored, revision, 'MODIFIED', entry.object);
+    const previous = entry.object;
+    entry.object = stored;
+    entry.revision = revision;
+    this.#append(ks, entry.key, { revision, type: 'MODIFIED', object: stored, previous });
     return stored;
   }
 
   /** Removes an object now; returns its last state at the deletion revision (the DELETED event's object). */
-  #remove(ks: KindState, key: string, entry: Entry): Frozen {
+  #remove(ks: KindState, entry: Entry): Frozen {
     const revision = ++this.#revision;
     const last = entry.object;
     const finalState = Object.freeze({ ...last, metadata: Object.freeze({ ...last.metadata, resourceVersion: String(revision) }) }) as Frozen;
-    ks.objects.delete(key);
+    ks.objects.delete(entry.key);
+    ks.byName.get(entry.ns)?.delete(entry.name);
+    if (ks.recent === entry) ks.recent = undefined;
     ks.sortedKeys = undefined;
-    this.#append(ks, key, { revision, type: 'DELETED', object: finalState, previous: undefined });
+    this.#append(ks, entry.key, { revision, type: 'DELETED', object: finalState, previous: undefined });
     return finalState;
   }
 
@@ -949,9 +1014,8 @@ export class Store {
     if (mode === 'status' && !ks.info.hasStatusSubresource) return apiErr(resourceNotServed());
     const meta: Readonly<Obj> = isObj(input.metadata) ? input.metadata : {};
     const ns = ks.info.namespaced ? str(meta, 'namespace') : undefined;
-    const scoped = this.#scope(ks, ns, str(meta, 'name') ?? '');
-    if (!scoped.ok) return scoped;
-    return this.#applyUpdate(ks, scoped.value, input, mode);
+    const name = str(meta, 'name') ?? '';
+    return this.#scopeError(ks, ns, name) ?? this.#applyUpdate(ks, ns, name, input, mode);
   }
 
   #patch(ref: ObjectRef, patch: unknown, mode: 'patch' | 'patch-status'): ApiResult<Frozen> {
@@ -961,22 +1025,22 @@ export class Store {
     const scoped = this.#scope(ks, ref.namespace, ref.name);
     if (!scoped.ok) return scoped;
     if (!isObj(patch)) return apiErr(badRequest('json: cannot unmarshal patch into Go value of type map[string]interface {}'));
-    const entry = ks.objects.get(scoped.value.key);
+    const entry = this.#lookup(ks, scoped.value.ns, scoped.value.name);
     if (entry === undefined) return apiErr(notFound(ks.resource, scoped.value.name));
     const patched = applyMergePatch(entry.object, patch);
     if (!isObj(patched)) return apiErr(badRequest('the patched object is not a JSON object'));
     if (patched.apiVersion !== entry.object.apiVersion || patched.kind !== entry.object.kind) {
       return apiErr(badRequest(`the apiVersion and kind of the patched object (${String(patched.apiVersion)}, ${String(patched.kind)}) do not match the object being patched (${entry.object.apiVersion}, ${entry.object.kind})`));
     }
-    return this.#applyUpdate(ks, scoped.value, patched, mode);
+    return this.#applyUpdate(ks, scoped.value.ns, scoped.value.name, patched, mode);
   }
 
   /** The common update path of `update`, `updateStatus`, `patch` and `patchStatus`. */
-  #applyUpdate(ks: KindState, scope: Scope, input: Readonly<Obj>, mode: UpdateMode): ApiResult<Frozen> {
+  #applyUpdate(ks: KindState, ns: string | undefined, name: string, input: Readonly<Obj>, mode: UpdateMode): ApiResult<Frozen> {
     const info = ks.info;
-    const { name, key, ns } = scope;
-    const entry = ks.objects.get(key);
+    const entry = this.#lookup(ks, ns, name);
     if (entry === undefined) return apiErr(notFound(ks.resource, name));
+    const key = entry.key;
     const existing = entry.object as unknown as Readonly<Obj>;
     const oldMeta = existing.metadata as Readonly<Obj>;
     const inMeta: Readonly<Obj> = isObj(input.metadata) ? input.metadata : {};
@@ -1014,7 +1078,8 @@ export class Store {
           invalid({ group: info.group, kind: info.plural }, name, [goInvalid(['metadata', 'resourceVersion'], GO_UINT64_ZERO, 'must be specified for an update')]),
         );
       }
-    } else {
+    } else if (rvText !== oldMeta.resourceVersion) {
+      // The stored resourceVersion is the entry's revision as text, so only other texts need parsing.
       const rv = parseRevision(rvText);
       if (rv === undefined) return apiErr(internalServerError(`strconv.ParseUint: parsing ${goQuote(rvText)}: invalid syntax`));
       if (rv !== entry.revision) return apiErr(conflict(ks.resource, name, OPTIMISTIC_LOCK_ERROR_MSG));
@@ -1062,15 +1127,18 @@ export class Store {
     }
     meta.resourceVersion = oldMeta.resourceVersion;
     next.metadata = meta;
-    if (deepEqual(next, existing)) return apiOk(entry.object);
+    // A status write copies everything but the status and (Deployments) the annotations from the
+    // stored object, so only those two can make it differ.
+    const unchanged = isStatus ? deepEqual(next.status, existing.status) && deepEqual(meta.annotations, oldMeta.annotations) : deepEqual(next, existing);
+    if (unchanged) return apiOk(entry.object);
 
     // ShouldDeleteDuringUpdate: the last finalizer of a deleting object is gone.
     if (oldMeta.deletionTimestamp !== undefined && finalizersOf(meta).length === 0 && (oldMeta.deletionGracePeriodSeconds ?? 0) === 0) {
-      this.#remove(ks, key, entry);
+      this.#remove(ks, entry);
       next.metadata = freezeOwned(meta);
       return apiOk(freezeOwned(next) as Frozen);
     }
-    return apiOk(this.#commitUpdate(ks, key, entry, next, meta));
+    return apiOk(this.#commitUpdate(ks, entry, next, meta));
   }
 
   /**

@@ -22,7 +22,10 @@ import type { LogEntry } from './event-log.js';
 
 /** What the index hands changes to: a watcher indexed under one value. */
 export interface TriggerTarget {
-  /** Takes a change that may concern the watcher (its own selection decides). */
+  /**
+   * Takes a change that may concern the watcher (its own selection decides). It must not add or
+   * remove watchers of the index meanwhile.
+   */
   push(entry: LogEntry): void;
 }
 
@@ -41,6 +44,10 @@ function triggerText(obj: unknown, path: readonly string[]): string | undefined 
   return cur === undefined || cur === null ? '' : undefined;
 }
 
+function pushAll<W extends TriggerTarget>(watchers: readonly W[], entry: LogEntry): void {
+  for (let i = 0; i < watchers.length; i++) (watchers[i] as W).push(entry);
+}
+
 /**
  * Objects and watchers of one kind keyed by one field's value; see the module comment. Mirrors the
  * cacher's trigger dispatch (`staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go`,
@@ -55,7 +62,8 @@ export class TriggerIndex<W extends TriggerTarget> {
   readonly #keys = new Map<string, Set<string>>();
   /** Keys of objects with an odd value: candidates for every value. */
   readonly #oddKeys = new Set<string>();
-  readonly #watchers = new Map<string, Set<W>>();
+  /** Watchers by value, in the order they were added (arrays: a change is handed to them by index). */
+  readonly #watchers = new Map<string, W[]>();
   #watcherCount = 0;
 
   constructor(field: string) {
@@ -99,14 +107,14 @@ export class TriggerIndex<W extends TriggerTarget> {
     }
     if (this.#watcherCount === 0) return;
     if (now === undefined || before === undefined) {
-      for (const set of this.#watchers.values()) for (const w of set) w.push(entry);
+      for (const list of this.#watchers.values()) pushAll(list, entry);
       return;
     }
     const watchers = this.#watchers.get(now);
-    if (watchers !== undefined) for (const w of watchers) w.push(entry);
+    if (watchers !== undefined) pushAll(watchers, entry);
     if (before !== now) {
       const left = this.#watchers.get(before);
-      if (left !== undefined) for (const w of left) w.push(entry);
+      if (left !== undefined) pushAll(left, entry);
     }
   }
 
@@ -119,22 +127,24 @@ export class TriggerIndex<W extends TriggerTarget> {
   }
 
   addWatcher(value: string, watcher: W): void {
-    let set = this.#watchers.get(value);
-    if (set === undefined) {
-      set = new Set();
-      this.#watchers.set(value, set);
+    let list = this.#watchers.get(value);
+    if (list === undefined) {
+      list = [];
+      this.#watchers.set(value, list);
     }
-    if (!set.has(watcher)) {
-      set.add(watcher);
+    if (!list.includes(watcher)) {
+      list.push(watcher);
       this.#watcherCount++;
     }
   }
 
   removeWatcher(value: string, watcher: W): void {
-    const set = this.#watchers.get(value);
-    if (set === undefined || !set.delete(watcher)) return;
+    const list = this.#watchers.get(value);
+    const i = list === undefined ? -1 : list.indexOf(watcher);
+    if (list === undefined || i < 0) return;
+    list.splice(i, 1);
     this.#watcherCount--;
-    if (set.size === 0) this.#watchers.delete(value);
+    if (list.length === 0) this.#watchers.delete(value);
   }
 
   #addKey(value: string | undefined, key: string): void {
