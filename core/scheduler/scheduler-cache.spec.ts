@@ -331,6 +331,25 @@ describe('SchedulerCache: image states', () => {
     assert.deepEqual(c.get('n2')!.imageStates.get('a:1'), { sizeBytes: 10, numNodes: 1 });
   });
 
+  it('nodes with the same image names share one image-states map until their lists differ', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { images: [{ names: ['a:1', 'b:2'], sizeBytes: 10 }] }));
+    c.addNode(node('n2', { images: [{ names: ['a:1'], sizeBytes: 10 }, { names: ['b:2'], sizeBytes: 10 }] }));
+    c.addNode(node('n3', { images: [{ names: ['b:2', 'a:1'], sizeBytes: 10 }] }));
+    assert.equal(c.get('n1')!.imageStates, c.get('n2')!.imageStates);
+    assert.notEqual(c.get('n1')!.imageStates, c.get('n3')!.imageStates, 'another order is another map');
+    assert.deepEqual(c.get('n3')!.imageStates.get('a:1'), { sizeBytes: 10, numNodes: 3 });
+    c.updateNode(node('n2', { images: [{ names: ['a:1'], sizeBytes: 10 }] }));
+    assert.notEqual(c.get('n1')!.imageStates, c.get('n2')!.imageStates);
+    assert.deepEqual([...c.get('n1')!.imageStates.keys()], ['a:1', 'b:2'], 'the shared map is left as it was');
+    assert.deepEqual(c.get('n1')!.imageStates.get('b:2'), { sizeBytes: 10, numNodes: 2 });
+    c.removeNode('n1');
+    c.addNode(node('n4', { images: [{ names: ['a:1', 'b:2'], sizeBytes: 10 }] }));
+    assert.deepEqual(c.get('n4')!.imageStates.get('a:1'), { sizeBytes: 10, numNodes: 3 });
+    c.addNode(node('n5'));
+    assert.equal(c.get('n5')!.imageStates.size, 0);
+  });
+
   it('a summary keeps the size its first node reported while other nodes hold the image (upstream)', () => {
     const c = new SchedulerCache();
     c.addNode(node('n1', { images: [{ names: ['a:1'], sizeBytes: 10 }] }));

@@ -117,6 +117,9 @@ class NodeTree {
   }
 }
 
+/** The image states of a node without images (shared, never changed). */
+const NO_IMAGES: Map<string, ImageStateSummary> = new Map();
+
 type ContainerImages = NonNullable<NonNullable<Node['status']>['images']>;
 
 /** Whether two image lists of a node are equal (names in order and sizes). */
@@ -153,6 +156,8 @@ export class SchedulerCache implements NodeInfoLister {
   private antiAffinityListCache: MutableNodeInfo[] | undefined;
   /** Image summaries by normalized name, shared by the NodeInfos holding the image. */
   private readonly imageSummaries = new Map<string, { sizeBytes: number; numNodes: number }>();
+  /** The `imageStates` maps in use, by their names (in order), with how many nodes share each. */
+  private readonly imageStateMaps = new Map<string, { states: Map<string, ImageStateSummary>; nodes: number }>();
   /** Pod label sets over the listed NodeInfos (see `nodesWithPodsMatching`); each NodeInfo reports to it. */
   private readonly postings = new PodLabelSets();
   /** Bumped on every change. */
@@ -401,30 +406,55 @@ export class SchedulerCache implements NodeInfoLister {
    * Upstream `addNodeImageStates`: the node's images (names normalized, a name listed twice counted
    * once) join the cluster-wide summaries, which every NodeInfo holding an image shares, so that
    * `numNodes` is current on all of them. A new summary takes the size the first node reports.
+   * Nodes with the same image names share one (never changed) `imageStates` map, as most nodes of a
+   * cluster do: score loops then read the same few maps.
    */
   private addNodeImages(ni: MutableNodeInfo): void {
-    const states = new Map<string, ImageStateSummary>();
+    const names: string[] = [];
+    const sizes: number[] = [];
+    const seen = new Set<string>();
     for (const img of ni.node.status?.images ?? []) {
       for (const n of img.names ?? []) {
         const name = normalizedImageName(n);
-        if (states.has(name)) continue;
-        let summary = this.imageSummaries.get(name);
-        if (summary === undefined) this.imageSummaries.set(name, (summary = { sizeBytes: img.sizeBytes ?? 0, numNodes: 0 }));
-        summary.numNodes++;
-        states.set(name, summary);
+        if (seen.has(name)) continue;
+        seen.add(name);
+        names.push(name);
+        sizes.push(img.sizeBytes ?? 0);
       }
     }
-    ni.imageStates = states;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      let summary = this.imageSummaries.get(name);
+      if (summary === undefined) this.imageSummaries.set(name, (summary = { sizeBytes: sizes[i]!, numNodes: 0 }));
+      summary.numNodes++;
+    }
+    if (names.length === 0) {
+      ni.imageStates = NO_IMAGES;
+      return;
+    }
+    const key = JSON.stringify(names);
+    let shared = this.imageStateMaps.get(key);
+    if (shared === undefined) {
+      const states = new Map<string, ImageStateSummary>();
+      for (const name of names) states.set(name, this.imageSummaries.get(name)!);
+      this.imageStateMaps.set(key, (shared = { states, nodes: 0 }));
+    }
+    shared.nodes++;
+    ni.imageStates = shared.states;
   }
 
   /** Upstream `removeNodeImageStates`: the node leaves its images' summaries; unused ones go. */
   private removeNodeImages(ni: MutableNodeInfo): void {
+    if (ni.imageStates.size === 0) return;
     for (const [name, summary] of ni.imageStates) {
       const s = summary as { numNodes: number };
       s.numNodes--;
       if (s.numNodes === 0) this.imageSummaries.delete(name);
     }
-    ni.imageStates = new Map();
+    const key = JSON.stringify([...ni.imageStates.keys()]);
+    const shared = this.imageStateMaps.get(key);
+    if (shared !== undefined && --shared.nodes === 0) this.imageStateMaps.delete(key);
+    ni.imageStates = NO_IMAGES;
   }
 
   list(): readonly NodeInfo[] {

@@ -108,3 +108,28 @@ describe('ImageLocality', () => {
     }
   });
 });
+
+describe('ImageLocality: nodes sharing their image states', () => {
+  it('nodes with the same images share one map, and each cycle scores every node as on its own', () => {
+    const same1 = withImages('s1', image(300, 'gcr.io/300:latest'));
+    const same2 = withImages('s2', image(300, 'gcr.io/300:latest'));
+    const other = withImages('o', image(40, 'gcr.io/40:latest'));
+    const handle = createTestHandle({ nodes: [same1, other, same2] });
+    const infos = ['s1', 'o', 's2'].map((n) => handle.snapshot().get(n)!);
+    assert.equal(infos[0]!.imageStates, infos[2]!.imageStates, 'one map for the same image names');
+    assert.notEqual(infos[0]!.imageStates, infos[1]!.imageStates);
+    const plugin = imageLocalityPlugin.create(undefined, handle);
+    const pod = running('gcr.io/300');
+    // In one cycle, in an order that alternates between maps.
+    const state = new CycleState();
+    const inOneCycle = infos.map((ni) => plugin.score!(state, pod, ni) as number);
+    const alone = infos.map((ni) => plugin.score!(new CycleState(), pod, ni) as number);
+    // 300 MiB × 2/3 = 200 MiB ⇒ 100·177/977 = 18.
+    assert.deepEqual(inOneCycle, [18, 0, 18]);
+    assert.deepEqual(alone, inOneCycle);
+    // Another pod in the same CycleState object (as conformance harnesses may do) is scored afresh.
+    assert.equal(plugin.score!(state, running('gcr.io/40'), infos[1]!), 0);
+    assert.equal(plugin.score!(state, running('gcr.io/40'), infos[0]!), 0);
+  });
+});
+

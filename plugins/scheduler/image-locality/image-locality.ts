@@ -63,34 +63,44 @@ function newImageLocality(handle: Handle): SchedulerPluginInstance {
   // Score runs once per node for the same (frozen) pod object, so its image names are computed
   // once per pod, not once per node.
   const imagesByPod = new WeakMap<DeepReadonly<Pod>, readonly string[]>();
-  // The pod of the nodes being scored now, looked up once rather than once per node.
+  // The cycle being scored now: its pod's images, the node count, and the last node's image
+  // states with their score. Nodes with the same image names share one `imageStates` map in the
+  // scheduler cache, and nothing changes within a cycle, so a node whose map is the previous
+  // node's has the previous node's score.
+  let lastState: CycleState | undefined;
   let lastPod: DeepReadonly<Pod> | undefined;
-  let lastImages: readonly string[] = [];
+  let images: readonly string[] = [];
+  let totalNumNodes = 0;
+  let lastStates: ReadonlyMap<string, ImageStateSummary> | undefined;
+  let lastScore = 0;
   return {
-    score(_state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): number {
-      let images: readonly string[] | undefined = lastImages;
-      if (pod !== lastPod) {
-        images = imagesByPod.get(pod);
-        if (images === undefined) {
-          images = podImages(pod);
-          imagesByPod.set(pod, images);
+    score(state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): number {
+      if (state !== lastState || pod !== lastPod) {
+        let known = imagesByPod.get(pod);
+        if (known === undefined) {
+          known = podImages(pod);
+          imagesByPod.set(pod, known);
         }
+        images = known;
+        totalNumNodes = handle.snapshot().list().length;
+        lastState = state;
         lastPod = pod;
-        lastImages = images;
+        lastStates = undefined;
       }
-      const totalNumNodes = handle.snapshot().list().length;
       const states = nodeInfo.imageStates;
+      if (states === lastStates) return lastScore;
       let sum = 0;
       for (let i = 0; i < images.length; i++) {
-        const state = states.get(images[i] as string);
-        if (state !== undefined) sum += scaledImageScore(state, totalNumNodes);
+        const summary = states.get(images[i] as string);
+        if (summary !== undefined) sum += scaledImageScore(summary, totalNumNodes);
       }
-      return calculatePriority(sum, images.length);
+      lastStates = states;
+      lastScore = calculatePriority(sum, images.length);
+      return lastScore;
     },
   };
 }
 
-/** The ImageLocality plugin (Score, no NormalizeScore; default weight 1). */
 export const imageLocalityPlugin = defineSchedulerPlugin({
   name: NAME,
   create: (_args: unknown, handle: Handle) => newImageLocality(handle),
