@@ -177,6 +177,12 @@ export interface NodeInfoLister {
    * view, valid until the snapshot next changes.
    */
   nodesWithPodsMatching?(namespace: string, selector: Selector): ReadonlyMap<NodeInfo, number>;
+  /**
+   * How many distinct values the label `topologyKey` takes over the listed nodes, a node without
+   * the label counting as the value `''`. Optional; lets a count of the domains among some nodes
+   * stop once it has seen them all.
+   */
+  domainCount?(topologyKey: string): number;
 }
 
 /**

@@ -834,3 +834,24 @@ describe('SchedulerCache: nodes with pods matching a selector', () => {
     );
   });
 });
+
+describe('SchedulerCache: domain counts', () => {
+  it('counts the distinct values of a key over the listed nodes, a missing label as the value ""', () => {
+    const c = new SchedulerCache();
+    c.addNode(node('n1', { zone: 'a' }));
+    c.addNode(node('n2', { zone: 'b' }));
+    c.addNode(node('n3', { zone: 'a' }));
+    assert.equal(c.domainCount('topology.kubernetes.io/zone'), 2);
+    assert.equal(c.domainCount('kubernetes.io/hostname'), 1, 'no hostname labels: every node has ""');
+    c.addNode(node('n4'));
+    assert.equal(c.domainCount('topology.kubernetes.io/zone'), 3, 'a node without the label adds ""');
+    c.updateNode(node('n4', { labels: { rack: 'r1' } }));
+    assert.equal(c.domainCount('rack'), 2);
+    c.updateNode(node('n4', { labels: { rack: 'r2' } }));
+    assert.equal(c.domainCount('rack'), 2, 'r2 and ""');
+    c.updateNode(node('n1', { zone: 'a', labels: { rack: 'r3' } }));
+    assert.equal(c.domainCount('rack'), 3, 'a label change is seen');
+    c.removeNode('n2');
+    assert.equal(c.domainCount('topology.kubernetes.io/zone'), 2);
+  });
+});

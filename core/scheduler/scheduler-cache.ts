@@ -120,6 +120,20 @@ class NodeTree {
 /** The image states of a node without images (shared, never changed). */
 const NO_IMAGES: Map<string, ImageStateSummary> = new Map();
 
+/** Whether two label maps hold the same keys and values. */
+function sameLabelMaps(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  if (a === b) return true;
+  const la = a ?? {};
+  const lb = b ?? {};
+  let n = 0;
+  for (const k in la) {
+    if (la[k] !== lb[k]) return false;
+    n++;
+  }
+  for (const _ in lb) n--;
+  return n === 0;
+}
+
 type ContainerImages = NonNullable<NonNullable<Node['status']>['images']>;
 
 /** Whether two image lists of a node are equal (names in order and sizes). */
@@ -154,6 +168,8 @@ export class SchedulerCache implements NodeInfoLister {
   private listIndex: Map<MutableNodeInfo, number> | undefined;
   private affinityListCache: MutableNodeInfo[] | undefined;
   private antiAffinityListCache: MutableNodeInfo[] | undefined;
+  /** `domainCount` answers by topology key; dropped when nodes come, go or change labels. */
+  private readonly domainCounts = new Map<string, number>();
   /** Image summaries by normalized name, shared by the NodeInfos holding the image. */
   private readonly imageSummaries = new Map<string, { sizeBytes: number; numNodes: number }>();
   /** The `imageStates` maps in use, by their names (in order), with how many nodes share each. */
@@ -180,6 +196,7 @@ export class SchedulerCache implements NodeInfoLister {
   private changed(structural: boolean, podChange = false): void {
     this.generation++;
     if (structural) {
+      this.domainCounts.clear();
       this.listCache = undefined;
       this.listIndex = undefined;
       // The node list changed: marks taken before say nothing about the new one.
@@ -223,6 +240,21 @@ export class SchedulerCache implements NodeInfoLister {
   /** See `NodeInfoLister.changeMark`. */
   changeMark(): number {
     return this.mark;
+  }
+
+  /** See `NodeInfoLister.domainCount`. */
+  domainCount(topologyKey: string): number {
+    let n = this.domainCounts.get(topologyKey);
+    if (n === undefined) {
+      const values = new Set<string>();
+      for (const ni of this.nodes.values()) {
+        const v: unknown = ni.node.metadata?.labels?.[topologyKey];
+        values.add(typeof v === 'string' ? v : '');
+      }
+      n = values.size;
+      this.domainCounts.set(topologyKey, n);
+    }
+    return n;
   }
 
   /** See `NodeInfoLister.nodesWithPodsMatching`. */
@@ -269,6 +301,7 @@ export class SchedulerCache implements NodeInfoLister {
     }
     const oldZone = this.nodeZones.get(name) ?? '';
     const z = zoneKey(node);
+    if (!sameLabelMaps(ni.node.metadata?.labels, node.metadata?.labels)) this.domainCounts.clear();
     // Kubelets' status updates rarely change the image list.
     const imagesChanged = !sameImages(ni.node.status?.images, node.status?.images);
     if (imagesChanged) this.removeNodeImages(ni);

@@ -256,7 +256,22 @@ export function calPreScoreState(
   const counts: Map<string, number>[] = [];
   for (let i = 0; i < n; i++) counts.push(new Map());
   const topoSize = new Array<number>(n).fill(0);
-  for (const nodeInfo of filteredNodes) {
+  // When no node can be ignored and the snapshot knows how many domains each key has over all its
+  // nodes, the walk stops once every constraint has met all of them: the filtered nodes are some of
+  // the snapshot's, so the rest can add no domain.
+  const domains = new Array<number>(n).fill(-1);
+  let unmet = -1;
+  if (!requireAllTopologies && lister !== undefined && lister.domainCount !== undefined && lister.list() === allNodes) {
+    unmet = 0;
+    for (let i = 0; i < n; i++) {
+      const c = constraints[i] as SpreadConstraint;
+      if (c.topologyKey === LABEL_HOSTNAME) continue;
+      domains[i] = lister.domainCount(c.topologyKey);
+      unmet++;
+    }
+  }
+  for (let f = 0; f < filteredNodes.length && unmet !== 0; f++) {
+    const nodeInfo = filteredNodes[f] as NodeInfo;
     const labels = nodeInfo.node.metadata?.labels;
     if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(labels, constraints)) {
       ignoredNodes.add(nodeInfo.name);
@@ -273,6 +288,7 @@ export function calPreScoreState(
       if (!m.has(value)) {
         m.set(value, 0);
         topoSize[i] = (topoSize[i] as number) + 1;
+        if (m.size === domains[i]) unmet--;
       }
     }
   }
