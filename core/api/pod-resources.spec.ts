@@ -826,6 +826,39 @@ describe('podRequests and podNonZeroRequests of stored pods', () => {
     assert.equal(podRequests(resized, { useStatusResources: false }).milliCPU, 100);
     assert.equal(podRequests(p).milliCPU, 100);
   });
+
+  it('shares answers between specs with the same containers only while nothing else in the spec counts', () => {
+    const p = stored({ containers: [{ requests: { cpu: '100m', memory: '128Mi' } }] });
+    assert.equal(podRequests(p).milliCPU, 100);
+    // Bound: a new spec object around the same frozen containers.
+    /** `p` with more spec fields, around the same frozen containers. */
+    const withSpec = (extra: Record<string, unknown>): Pod => deepFreeze({ ...p, spec: { ...p.spec, ...extra } } as Pod);
+    const bound = withSpec({ nodeName: 'node-1' });
+    assert.equal(podRequests(bound).milliCPU, 100);
+    assert.equal(podNonZeroRequests(bound).memory, 128 * 1024 * 1024);
+    const withOverhead = withSpec({ overhead: { cpu: '50m' } });
+    assert.equal(podRequests(withOverhead).milliCPU, 150);
+    const withInit = withSpec({ initContainers: [{ name: 'init', image: 'busybox', resources: { requests: { cpu: '1' } } }] });
+    assert.equal(podRequests(withInit).milliCPU, 1000);
+    assert.equal(podNonZeroRequests(withInit).milliCPU, 1000);
+    const podLevel = withSpec({ resources: { requests: { cpu: '2' } } });
+    assert.equal(podRequests(podLevel).milliCPU, 2000);
+    assert.equal(podRequests(p).milliCPU, 100);
+  });
+
+  it('answers podRequestQuantities again with independent maps, with and without container defaults', () => {
+    const p = stored({ containers: [{ requests: { cpu: '100m' } }] });
+    const defaults = new Map([['cpu', parseQuantity('1')], ['memory', parseQuantity('1Gi')]]);
+    const first = podRequestQuantities(p);
+    first.set('cpu', parseQuantity('9'));
+    first.set('example.com/x', parseQuantity('1'));
+    assert.deepEqual([...podRequestQuantities(p)].map(([k, q]) => [k, q.toString()]), [['cpu', '100m']]);
+    const withDefaults = () => [...podRequestQuantities(p, { nonMissingContainerRequests: defaults })].map(([k, q]) => [k, q.toString()]);
+    assert.deepEqual(withDefaults(), [['cpu', '100m'], ['memory', '1Gi']]);
+    const other = new Map([['memory', parseQuantity('2Gi')]]);
+    assert.deepEqual([...podRequestQuantities(p, { nonMissingContainerRequests: other })].map(([k, q]) => [k, q.toString()]), [['cpu', '100m'], ['memory', '2Gi']]);
+    assert.deepEqual(withDefaults(), [['cpu', '100m'], ['memory', '1Gi']]);
+  });
 });
 
 describe('podRequests against a model of the pod lifecycle', () => {

@@ -397,6 +397,28 @@ function aggregateContainers(kind: Kind, pod: DeepReadonly<Pod>, opts: PodResour
  * @throws QuantityParseError when the pod holds an amount that is not a quantity.
  */
 export function podRequestQuantities(pod: DeepReadonly<Pod>, opts: PodResourcesOptions = {}): QuantityMap {
+  const key = specOnlyKey(pod, opts, true);
+  if (key === undefined) return requestQuantities(pod, opts);
+  let memo = quantitiesBySpec.get(key);
+  if (memo === undefined) {
+    memo = { plain: undefined, defaults: undefined, withDefaults: undefined };
+    quantitiesBySpec.set(key, memo);
+  }
+  const defaults = opts.nonMissingContainerRequests;
+  let q: QuantityMap;
+  if (defaults === undefined || defaults.size === 0) {
+    q = memo.plain ??= requestQuantities(pod, opts);
+  } else {
+    if (memo.defaults !== defaults || memo.withDefaults === undefined) {
+      memo.withDefaults = requestQuantities(pod, opts);
+      memo.defaults = defaults;
+    }
+    q = memo.withDefaults;
+  }
+  return new Map(q);
+}
+
+function requestQuantities(pod: DeepReadonly<Pod>, opts: PodResourcesOptions): QuantityMap {
   const reqs: QuantityMap = opts.skipContainerLevelResources ? new Map() : aggregateContainers('requests', pod, opts);
   if (!opts.skipPodLevelResources && isPodLevelRequestsSet(pod)) {
     for (const [name, q] of quantityMapFromList(pod.spec?.resources?.requests)) {
@@ -587,27 +609,45 @@ export function resourceVectorFromList(list: DeepReadonly<ResourceList> | null |
 }
 
 /**
- * `podRequests` and `podNonZeroRequests` of pods whose requests depend on their spec alone, by spec
- * object (a stored pod's status writes keep its spec object, and the scheduler and the kubelet ask
- * again at each of them). Callers get copies: vectors are mutable.
+ * `podRequests` and `podNonZeroRequests` of pods whose requests depend on their spec alone, by memo
+ * key (see `specOnlyKey`): a stored pod's status writes keep its spec object, and the scheduler and
+ * the kubelet ask again at each of them. Callers get copies: vectors are mutable.
  */
 const requestsBySpec = new WeakMap<object, ResourceVector>();
 const nonZeroBySpec = new WeakMap<object, ResourceVector>();
 
 /**
- * The memo key of a pod's requests: its spec, when the answer depends on nothing else. That takes
- * a frozen spec (deeply frozen, as everything the store hands out), the default options (or just
- * `useStatusResources: false`), and no container status reporting resources (in-place resize):
- * without those the status cannot change the answer.
+ * `podRequestQuantities` of such pods: without container defaults, and with the defaults map last
+ * asked for (matched by identity, so a caller that passes one constant map finds its answer again).
+ * Callers get copies of the maps; quantities are immutable.
  */
-function specOnlyKey(pod: DeepReadonly<Pod>, opts: PodResourcesOptions): object | undefined {
+interface QuantitiesMemo {
+  plain: QuantityMap | undefined;
+  defaults: ReadonlyMap<string, Quantity> | undefined;
+  withDefaults: QuantityMap | undefined;
+}
+const quantitiesBySpec = new WeakMap<object, QuantitiesMemo>();
+
+/**
+ * The memo key of a pod's requests, when the answer depends on the spec alone. That takes a frozen
+ * spec (deeply frozen, as everything the store hands out), the default options (or just
+ * `useStatusResources: false`; with `withDefaults`, also `nonMissingContainerRequests`), and no
+ * container status reporting resources (in-place resize): without those the status cannot change
+ * the answer. The key is the spec's `containers` array when nothing else in the spec counts (no
+ * init containers, overhead or pod-level resources): pods stamped from one template, and a pod
+ * before and after binding, share that frozen array. Otherwise it is the spec.
+ */
+function specOnlyKey(pod: DeepReadonly<Pod>, opts: PodResourcesOptions, withDefaults = false): object | undefined {
   const spec = pod.spec;
   if (spec === undefined || !Object.isFrozen(spec)) return undefined;
   for (const key in opts) {
+    if (withDefaults && key === 'nonMissingContainerRequests') continue;
     if (key !== 'useStatusResources' || opts.useStatusResources === true) return undefined;
   }
   if (opts.useStatusResources !== false && (reportsResources(pod.status?.containerStatuses) || reportsResources(pod.status?.initContainerStatuses))) return undefined;
-  return spec;
+  const containers = spec.containers;
+  const onlyContainers = containers !== undefined && containers !== null && (spec.initContainers ?? undefined) === undefined && (spec.overhead ?? undefined) === undefined && (spec.resources ?? undefined) === undefined;
+  return onlyContainers ? containers : spec;
 }
 
 function reportsResources(statuses: readonly DeepReadonly<ContainerStatus>[] | undefined): boolean {
