@@ -11,6 +11,7 @@ import {
   implementedExtensionPoints,
   MAX_PERMIT_TIMEOUT_MS,
   type ExtensionPoint,
+  type NodeScore,
   type QueuedPodInfo,
   type SchedulerPluginDefinition,
   type SchedulerPluginInstance,
@@ -640,6 +641,35 @@ describe('Framework.runPreScorePlugins and scoring', () => {
     );
     // scoreNodes without a breakdown gives the same totals.
     assert.deepEqual([...fw.scoreNodes(new CycleState(), POD, NODES).totals], [95, 190, 360]);
+  });
+
+  it('NormalizeScore lists are reused across cycles of any size, and a plugin that breaks one gets a new one', () => {
+    const seen: NodeScore[][] = [];
+    let freeze = false;
+    const b = defineSchedulerPlugin({
+      name: 'B',
+      score: (_s, _p, ni) => Number(ni.name.slice(1)),
+      normalizeScore: (_s, _p, scores) => {
+        seen.push(scores);
+        for (const x of scores) x.score *= 10;
+        if (freeze) {
+          Object.freeze(scores[0]);
+          Object.freeze(scores);
+        }
+        return undefined;
+      },
+    });
+    const fw = frameworkOf({ score: [b] });
+    const totals = (nodes: readonly NodeInfo[]): number[] => [...fw.scoreNodes(new CycleState(), POD, nodes).totals];
+    assert.deepEqual(totals(NODES), [10, 20, 30]);
+    assert.deepEqual(totals(NODES.slice(1)), [20, 30], 'a shorter list, names of the new nodes');
+    assert.equal(seen[1], seen[0], 'the same list object');
+    assert.deepEqual(seen[1]!.map((x) => x.name), ['n2', 'n3']);
+    freeze = true;
+    assert.deepEqual(totals(NODES), [10, 20, 30], 'a longer list');
+    freeze = false;
+    assert.deepEqual(totals(NODES), [10, 20, 30], 'a frozen list is not reused');
+    assert.notEqual(seen[3], seen[2]);
   });
 
   it('fractional scores are truncated toward zero (Score returns an int64 upstream)', () => {

@@ -295,6 +295,8 @@ export class Framework {
   }
 
   private scoreScratch = new Float64Array(0);
+  /** Each NormalizeScore plugin's NodeScore list of its last cycle, when it came back intact. */
+  private readonly normalizeLists = new Map<string, { name: string; score: number }[]>();
   private filterListState: CycleState | undefined;
   private filterListChanges = -1;
   private filterList: readonly EnabledPlugin[] = [];
@@ -453,9 +455,9 @@ export class Framework {
     for (const p of this.plugins.score) {
       if (skip.size > 0 && skip.has(p.name)) continue;
       const normalize = p.instance.normalizeScore !== undefined;
-      // With NormalizeScore the plugin gets a NodeScore list; otherwise the raw scores are kept
-      // in the scratch array and checked there.
-      const list: NodeScore[] | undefined = normalize ? new Array<NodeScore>(n) : undefined;
+      // With NormalizeScore the plugin gets a NodeScore list (the plugin's own, reused from cycle
+      // to cycle); otherwise the raw scores are kept in the scratch array and checked there.
+      const list: NodeScore[] | undefined = normalize ? this.normalizeList(p.name, nodes) : undefined;
       const raws = normalize ? undefined : scratch;
       // The first out-of-range score, reported once every node was scored (as after NormalizeScore).
       let firstInvalid = -1;
@@ -474,7 +476,7 @@ export class Framework {
             if (!Number.isFinite(raw)) return { status: this.pluginFailure(p.name, 'Score', `returned ${raw} for node ${ni.name}: scores must be finite integers`), totals };
             v = Math.trunc(raw);
           }
-          if (list !== undefined) list[i] = { name: ni.name, score: v };
+          if (list !== undefined) list[i]!.score = v;
           else {
             raws![i] = v;
             if (firstInvalid < 0 && (v > MAX_NODE_SCORE || v < MIN_NODE_SCORE)) firstInvalid = i;
@@ -484,6 +486,8 @@ export class Framework {
         return { status: this.pluginFailure(p.name, 'Score', err instanceof Error ? err.message : `threw ${describe(err)}`, err), totals };
       }
       if (list !== undefined) {
+        // Whatever goes wrong below, the list is not reused.
+        this.normalizeLists.delete(p.name);
         const raw = this.guard(p.name, 'NormalizeScore', undefined, () => p.instance.normalizeScore!(state, pod, list));
         const s = this.checkStatus(p.name, 'NormalizeScore', raw, ['Success', 'Error']);
         if (s.code !== 'Success') {
@@ -506,6 +510,7 @@ export class Framework {
           breakdown?.[i]!.set(p.name, v);
           totals[i]! += v * p.weight;
         }
+        this.normalizeLists.set(p.name, list as { name: string; score: number }[]);
       } else {
         if (firstInvalid >= 0) return { status: this.invalidScore(p, raws![firstInvalid]!, nodes[firstInvalid]!.name), totals };
         for (let i = 0; i < n; i++) {
@@ -516,6 +521,29 @@ export class Framework {
       }
     }
     return { status: SUCCESS, totals };
+  }
+
+  /**
+   * The NodeScore list `plugin` gets this cycle, one entry per node in order, scores to be filled:
+   * the list of its last cycle when that came back intact (entries are plain objects the plugin may
+   * only rewrite `score` of), else a new one. Scoring allocates no entry per node and cycle.
+   */
+  private normalizeList(plugin: string, nodes: readonly NodeInfo[]): { name: string; score: number }[] {
+    const n = nodes.length;
+    let list = this.normalizeLists.get(plugin);
+    if (list !== undefined) {
+      try {
+        if (list.length > n) list.length = n;
+        for (let i = 0; i < list.length; i++) list[i]!.name = nodes[i]!.name;
+        for (let i = list.length; i < n; i++) list.push({ name: nodes[i]!.name, score: 0 });
+        return list;
+      } catch {
+        // The plugin froze the list or an entry it was given: start over with new ones.
+      }
+    }
+    list = [];
+    for (let i = 0; i < n; i++) list.push({ name: nodes[i]!.name, score: 0 });
+    return list;
   }
 
   private scoreReturnFailure(plugin: string, raw: unknown, nodeName: string): Status {

@@ -122,7 +122,11 @@ export interface SchedulerPluginInstance {
   postFilter?(state: CycleState, pod: DeepReadonly<Pod>, filteredNodeStatus: ReadonlyMap<string, Status>): PostFilterReturn;
   preScore?(state: CycleState, pod: DeepReadonly<Pod>, nodes: readonly NodeInfo[]): StatusLike;
   score?(state: CycleState, pod: DeepReadonly<Pod>, nodeInfo: NodeInfo): ScoreReturn;
-  /** ScoreExtensions.NormalizeScore: rewrite `scores[i].score` in place into [0, 100]. */
+  /**
+   * ScoreExtensions.NormalizeScore: rewrite `scores[i].score` in place into [0, 100]. The list and
+   * its entries belong to the framework, which reuses them in later cycles: read them during the
+   * call only.
+   */
   normalizeScore?(state: CycleState, pod: DeepReadonly<Pod>, scores: NodeScore[]): StatusLike;
   reserve?(state: CycleState, pod: DeepReadonly<Pod>, nodeName: string): StatusLike;
   /** Must be idempotent; may be called even if `reserve` was not. */
