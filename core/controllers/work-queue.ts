@@ -34,6 +34,11 @@ interface Waiting {
   readonly seq: number;
 }
 
+/** `WorkQueue` key state bit: the key needs processing (upstream's dirty set). */
+const DIRTY = 1;
+/** `WorkQueue` key state bit: the key is being processed (upstream's processing set). */
+const PROCESSING = 2;
+
 /** Below this many consumed slots the FIFO array is not compacted. */
 const COMPACT_MIN = 1024;
 
@@ -49,9 +54,13 @@ export class WorkQueue implements RuntimeReceiver {
   /** The FIFO of ready keys; `#head` is the next one. */
   #fifo: string[] = [];
   #head = 0;
-  /** Keys that need processing: queued, or added again while being processed. */
-  readonly #dirty = new Set<string>();
-  readonly #processing = new Set<string>();
+  /**
+   * Upstream's dirty and processing sets in one map: `DIRTY` for a key that needs processing
+   * (queued, or added again while being processed), `PROCESSING` for one handed out and not yet
+   * done. One entry per key keeps every operation to one or two lookups.
+   */
+  readonly #state = new Map<string, number>();
+  #processingCount = 0;
   /** Delayed keys: the current entry per key, and a min-heap of entries (stale ones skipped). */
   readonly #waiting = new Map<string, Waiting>();
   #heap: Waiting[] = [];
@@ -73,7 +82,7 @@ export class WorkQueue implements RuntimeReceiver {
 
   /** Items handed out and not yet `done`. */
   get processingCount(): number {
-    return this.#processing.size;
+    return this.#processingCount;
   }
 
   /** Items waiting for a delay to pass. */
@@ -88,19 +97,21 @@ export class WorkQueue implements RuntimeReceiver {
 
   /** Whether `key` is being processed. */
   isProcessing(key: string): boolean {
-    return this.#processing.has(key);
+    return ((this.#state.get(key) ?? 0) & PROCESSING) !== 0;
   }
 
   /** Whether `key` is queued or marked to be queued again after processing. */
   isDirty(key: string): boolean {
-    return this.#dirty.has(key);
+    return ((this.#state.get(key) ?? 0) & DIRTY) !== 0;
   }
 
   /** Upstream `Add`: queues `key` unless it is already queued; defers it if being processed. */
   add(key: string): void {
-    if (this.#shutDown || this.#dirty.has(key)) return;
-    this.#dirty.add(key);
-    if (this.#processing.has(key)) return;
+    if (this.#shutDown) return;
+    const state = this.#state.get(key) ?? 0;
+    if ((state & DIRTY) !== 0) return;
+    this.#state.set(key, state | DIRTY);
+    if ((state & PROCESSING) !== 0) return;
     this.#fifo.push(key);
     this.#onReady?.();
   }
@@ -153,19 +164,25 @@ export class WorkQueue implements RuntimeReceiver {
       this.#fifo = this.#fifo.slice(this.#head);
       this.#head = 0;
     }
-    this.#processing.add(key);
-    this.#dirty.delete(key);
+    // A queued key is dirty and not being processed: it now is processed and no longer dirty.
+    this.#state.set(key, PROCESSING);
+    this.#processingCount++;
     return key;
   }
 
   /** Upstream `Done`: processing of `key` ended; it is queued again if it was added meanwhile. */
   done(key: string): void {
-    if (!this.#processing.delete(key)) return;
-    if (this.#shutDown) return;
-    if (this.#dirty.has(key)) {
-      this.#fifo.push(key);
-      this.#onReady?.();
+    // After `shutDown` the map is empty: nothing is being processed.
+    const state = this.#state.get(key);
+    if (state === undefined || (state & PROCESSING) === 0) return;
+    this.#processingCount--;
+    if ((state & DIRTY) === 0) {
+      this.#state.delete(key);
+      return;
     }
+    this.#state.set(key, DIRTY);
+    this.#fifo.push(key);
+    this.#onReady?.();
   }
 
   /** Upstream `ShutDown`, as a crash does it: everything queued, waiting or tracked is dropped. */
@@ -173,8 +190,8 @@ export class WorkQueue implements RuntimeReceiver {
     this.#shutDown = true;
     this.#fifo = [];
     this.#head = 0;
-    this.#dirty.clear();
-    this.#processing.clear();
+    this.#state.clear();
+    this.#processingCount = 0;
     this.#waiting.clear();
     this.#heap = [];
     if (this.#timer !== undefined) this.#host.cancelTimer(this.#timer);

@@ -46,16 +46,19 @@ export function calculateStatus(sync: DeploymentSync, allRSs: readonly (CachedRe
   const d = sync.cached;
   const available = availableReplicaCount(allRSs);
   const unavailable = Math.max(0, replicaCount(allRSs) - available);
+  // Written out rather than through a local helper: this runs on every sync, and the TypeScript
+  // loader wraps each named closure in a `__name` call that costs more than the assignments.
   const status: DeploymentStatus = {};
-  const set = (key: 'observedGeneration' | 'replicas' | 'updatedReplicas' | 'readyReplicas' | 'availableReplicas' | 'unavailableReplicas', v: number) => {
-    if (v !== 0) status[key] = v;
-  };
-  set('observedGeneration', d.metadata.generation ?? 0);
-  set('replicas', actualReplicaCount(allRSs));
-  set('updatedReplicas', actualReplicaCount([newRS]));
-  set('readyReplicas', readyReplicaCount(allRSs));
-  set('availableReplicas', available);
-  set('unavailableReplicas', unavailable);
+  const observedGeneration = d.metadata.generation ?? 0;
+  if (observedGeneration !== 0) status.observedGeneration = observedGeneration;
+  const replicas = actualReplicaCount(allRSs);
+  if (replicas !== 0) status.replicas = replicas;
+  const updated = actualReplicaCount([newRS]);
+  if (updated !== 0) status.updatedReplicas = updated;
+  const ready = readyReplicaCount(allRSs);
+  if (ready !== 0) status.readyReplicas = ready;
+  if (available !== 0) status.availableReplicas = available;
+  if (unavailable !== 0) status.unavailableReplicas = unavailable;
   const terminating = terminatingReplicaCount(allRSs);
   if (terminating !== undefined) status.terminatingReplicas = terminating;
   const conditions = sync.d.status.conditions;
@@ -94,19 +97,21 @@ function fromReplicaSetCondition(c: { readonly type: string; readonly status: st
   return cond;
 }
 
-/** The `ReplicaFailure` conditions of `rs`, as Deployment conditions. */
-function failuresOf(rs: CachedReplicaSet): DeploymentCondition[] {
-  return (rs.status?.conditions ?? []).filter((c) => c.type === REPLICA_FAILURE).map(fromReplicaSetCondition);
+/** The `ReplicaFailure` conditions of `rs`, as Deployment conditions, appended to `out`. */
+function addFailuresOf(rs: CachedReplicaSet, out: DeploymentCondition[]): void {
+  const conditions = rs.status?.conditions;
+  if (conditions === undefined) return;
+  for (const c of conditions) if (c.type === REPLICA_FAILURE) out.push(fromReplicaSetCondition(c));
 }
 
 /** Upstream `getReplicaFailures`: the new ReplicaSet's `ReplicaFailure` first, else any old one's. */
 function replicaFailures(allRSs: readonly (CachedReplicaSet | undefined)[], newRS: CachedReplicaSet | undefined): DeploymentCondition[] {
-  if (newRS !== undefined) {
-    const own = failuresOf(newRS);
-    if (own.length > 0) return own;
-  }
   const out: DeploymentCondition[] = [];
-  for (const rs of allRSs) if (rs !== undefined) out.push(...failuresOf(rs));
+  if (newRS !== undefined) {
+    addFailuresOf(newRS, out);
+    if (out.length > 0) return out;
+  }
+  for (const rs of allRSs) if (rs !== undefined) addFailuresOf(rs, out);
   return out;
 }
 

@@ -216,21 +216,25 @@ export class DeploymentSync {
     return ok(map);
   }
 
-  /** Upstream `getAllReplicaSetsAndSyncRevision`. */
+  /**
+   * Upstream `getAllReplicaSetsAndSyncRevision`. Upstream's `FindOldReplicaSets` and
+   * `getNewReplicaSet` each look for the new ReplicaSet in the same list; it is looked for once.
+   */
   allReplicaSetsAndSyncRevision(rsList: readonly CachedReplicaSet[], createIfNotExisted: boolean): Outcome<ReplicaSetsOfDeployment> {
-    const oldRSs = findOldReplicaSets(this.cached, rsList);
-    const newRS = this.newReplicaSet(rsList, oldRSs, createIfNotExisted);
+    const existing = findNewReplicaSet(this.cached, rsList);
+    const oldRSs = findOldReplicaSets(this.cached, rsList, existing);
+    const newRS = this.newReplicaSet(existing, oldRSs, createIfNotExisted);
     return newRS.ok ? ok({ newRS: newRS.value, oldRSs }) : newRS;
   }
 
   /**
-   * Upstream `getNewReplicaSet`: finds the ReplicaSet whose template is the Deployment's and brings
-   * its annotations (revision, copied annotations) and `minReadySeconds` up to date; or, when
-   * asked, creates it as `<deployment>-<pod-template-hash>`, handling hash collisions.
+   * Upstream `getNewReplicaSet`: brings the annotations (revision, copied annotations) and
+   * `minReadySeconds` of `existing`, the ReplicaSet whose template is the Deployment's
+   * (`findNewReplicaSet`), up to date; or, when there is none and creating is asked for, creates
+   * it as `<deployment>-<pod-template-hash>`, handling hash collisions.
    */
-  newReplicaSet(rsList: readonly CachedReplicaSet[], oldRSs: readonly CachedReplicaSet[], createIfNotExisted: boolean): Outcome<CachedReplicaSet | undefined> {
+  newReplicaSet(existing: CachedReplicaSet | undefined, oldRSs: readonly CachedReplicaSet[], createIfNotExisted: boolean): Outcome<CachedReplicaSet | undefined> {
     const d = this.cached;
-    const existing = findNewReplicaSet(d, rsList);
     const newRevision = String(maxRevision(oldRSs) + 1);
 
     if (existing !== undefined) {
@@ -476,11 +480,13 @@ export class DeploymentSync {
   }
 }
 
+/** The integer fields of a Deployment status that the API leaves out when 0. */
+const STATUS_COUNTS = ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'] as const;
+
 /** Deployment statuses equal as Go structs are (absent counts are 0; pointers compared as such). */
 export function deploymentStatusEqual(a: DeepReadonly<DeploymentStatus> | undefined, b: DeepReadonly<DeploymentStatus>): boolean {
   const x = a ?? {};
-  const counts = ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'] as const;
-  for (const k of counts) if ((x[k] ?? 0) !== (b[k] ?? 0)) return false;
+  for (const k of STATUS_COUNTS) if ((x[k] ?? 0) !== (b[k] ?? 0)) return false;
   if (x.terminatingReplicas !== b.terminatingReplicas || x.collisionCount !== b.collisionCount) return false;
   const xc = x.conditions ?? [];
   const bc = b.conditions ?? [];

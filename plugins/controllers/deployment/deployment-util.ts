@@ -277,9 +277,11 @@ export function findNewReplicaSet(d: CachedDeployment, rsList: readonly CachedRe
   return sorted.find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
 }
 
-/** Upstream `FindOldReplicaSets` (its second result): every ReplicaSet but the new one. */
-export function findOldReplicaSets(d: CachedDeployment, rsList: readonly CachedReplicaSet[]): CachedReplicaSet[] {
-  const newRS = findNewReplicaSet(d, rsList);
+/**
+ * Upstream `FindOldReplicaSets` (its second result): every ReplicaSet but the new one, which a
+ * caller that has already looked for it may pass.
+ */
+export function findOldReplicaSets(d: CachedDeployment, rsList: readonly CachedReplicaSet[], newRS: CachedReplicaSet | undefined = findNewReplicaSet(d, rsList)): CachedReplicaSet[] {
   return rsList.filter((rs) => newRS === undefined || rs.metadata.uid !== newRS.metadata.uid);
 }
 

@@ -97,6 +97,8 @@ export function newTaintEvictionController(options: TaintEvictionOptions = {}): 
 /** The taint eviction controller with the kube-controller-manager v1.35 defaults. */
 export const taintEvictionController: ControllerDefinition = newTaintEvictionController();
 
+const NO_TOLERATIONS: readonly TolerationView[] = Object.freeze([]);
+
 /** Bound pods only: an unbound pod has no node whose taints could evict it. */
 function podRequest(obj: DeepReadonly<KubeObject>): readonly ReconcileRequest[] {
   const pod = asPod(obj);
@@ -239,13 +241,17 @@ function handlePod(st: EvictionState, ctx: ReconcileContext, namespace: string, 
     return reconcileDone();
   }
   const pod = asPod(got.value);
-  const signature: PodSignature = { nodeName: pod.spec?.nodeName ?? '', tolerations: pod.spec?.tolerations ?? [] };
+  const nodeName = pod.spec?.nodeName ?? '';
+  const tolerations = pod.spec?.tolerations ?? NO_TOLERATIONS;
   const seen = st.podsSeen.get(key);
-  st.podsSeen.set(key, signature);
-  if (seen === undefined || seen.nodeName !== signature.nodeName || !tolerationsEqual(seen.tolerations, signature.tolerations)) {
-    const taints = signature.nodeName === '' ? undefined : st.taintedNodes.get(signature.nodeName);
-    if (taints !== undefined) processPodOnNode(st, ctx, key, signature.nodeName, signature.tolerations, taints);
+  // Most reconciles follow a status change: the signature seen is kept as it is (it compares equal).
+  if (seen === undefined || seen.nodeName !== nodeName || !tolerationsEqual(seen.tolerations, tolerations)) {
+    st.podsSeen.set(key, { nodeName, tolerations });
+    const taints = nodeName === '' ? undefined : st.taintedNodes.get(nodeName);
+    if (taints !== undefined) processPodOnNode(st, ctx, key, nodeName, tolerations, taints);
   }
+  // No eviction scheduled anywhere (the usual case): nothing can be due for this pod either.
+  if (st.works.size === 0) return reconcileDone();
   fireIfDue(st, ctx, key);
   const work = st.works.get(key);
   return work === undefined ? reconcileDone() : wakeFor(st, ctx, [key]);

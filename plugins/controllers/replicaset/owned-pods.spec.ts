@@ -45,4 +45,12 @@ describe('owned pod scan', () => {
     assert.deepEqual(scanOwnedPods(forged, 'uid-1', selector({ app: 'db' }), template, [a]).facts, [POD_ACTIVE]);
     assert.deepEqual(scanOwnedPods(forged, 'uid-1', sel, Object.freeze({ app: 'web' }), [a]).facts, [POD_ACTIVE | POD_MATCHED | POD_FULLY_LABELED]);
   });
+
+  it('counts the active matched pods and says whether every pod is one', () => {
+    const web = pod('a', { app: 'web', tier: 'front' }, { ready: true });
+    const plain = scanOwnedPods(undefined, 'uid-1', sel, template, [web, pod('b', { app: 'web' })]);
+    assert.deepEqual([plain.allActiveMatched, plain.fullyLabeled, plain.ready], [true, 1, 1]);
+    const mixed = scanOwnedPods(undefined, 'uid-1', sel, template, [web, pod('c', { app: 'db' }, { ready: true }), pod('d', { app: 'web' }, { deleting: true, ready: true })]);
+    assert.deepEqual([mixed.allActiveMatched, mixed.fullyLabeled, mixed.ready], [false, 1, 1]);
+  });
 });

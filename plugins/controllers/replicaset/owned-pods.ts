@@ -32,10 +32,21 @@ export interface OwnedPodScan {
   readonly pods: readonly CachedPod[];
   /** `facts[i]`: the fact bits of `pods[i]`. */
   readonly facts: readonly number[];
+  /**
+   * Whether every pod is active and matched by the selector: all of them are then the
+   * ReplicaSet's own, none is released and none is terminating (the usual case).
+   */
+  readonly allActiveMatched: boolean;
+  /** Active matched pods that are fully labeled. */
+  readonly fullyLabeled: number;
+  /** Active matched pods that are ready. */
+  readonly ready: number;
 }
 
 /** No previous scan to reuse. */
 const NOTHING_SCANNED: Pick<OwnedPodScan, 'pods' | 'facts'> = Object.freeze({ pods: Object.freeze([]), facts: Object.freeze([]) });
+
+const ACTIVE_MATCHED = POD_ACTIVE | POD_MATCHED;
 
 /**
  * The fact bits of one pod, read directly: a scan reads only pods it has not seen, so remembering
@@ -61,7 +72,8 @@ function hasLabels(labels: DeepReadonly<Record<string, string>> | undefined, wan
 
 /**
  * The facts of `pods`, the pods ReplicaSet `uid` controls, reusing those of `previous` (the last
- * scan of the same ReplicaSet, if any) for every pod still at the same position.
+ * scan of the same ReplicaSet, if any) for every pod still at the same position; with the counts
+ * of the active matched pods, taken in the same pass.
  */
 export function scanOwnedPods(
   previous: OwnedPodScan | undefined,
@@ -74,9 +86,19 @@ export function scanOwnedPods(
   const before = reusable ? previous : NOTHING_SCANNED;
   const shared = Math.min(before.pods.length, pods.length);
   const facts: number[] = [];
+  let allActiveMatched = true;
+  let fullyLabeled = 0;
+  let ready = 0;
   for (let i = 0; i < pods.length; i++) {
     const pod = pods[i] as CachedPod;
-    facts.push(i < shared && before.pods[i] === pod ? (before.facts[i] as number) : podFacts(pod, selector, templateLabels));
+    const f = i < shared && before.pods[i] === pod ? (before.facts[i] as number) : podFacts(pod, selector, templateLabels);
+    facts.push(f);
+    if ((f & ACTIVE_MATCHED) !== ACTIVE_MATCHED) {
+      allActiveMatched = false;
+      continue;
+    }
+    if ((f & POD_FULLY_LABELED) !== 0) fullyLabeled++;
+    if ((f & POD_READY) !== 0) ready++;
   }
-  return { uid, selector, templateLabels, pods, facts };
+  return { uid, selector, templateLabels, pods, facts, allActiveMatched, fullyLabeled, ready };
 }

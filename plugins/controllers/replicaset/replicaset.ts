@@ -30,7 +30,7 @@ import { perIncarnation } from '../incarnation-state.js';
 import { CONTROLLER_UID_INDEX, ORPHANS_BY_NAMESPACE_INDEX, OWNERSHIP_INDEXERS } from './controller-indexes.js';
 import { claimObjects, recheckOwner, type ClaimOwner } from './controller-ref-manager.js';
 import { ControllerExpectations, EXPECTATIONS_TIMEOUT_MS, type ExpectedPod } from './expectations.js';
-import { POD_ACTIVE, POD_FULLY_LABELED, POD_MATCHED, POD_READY, POD_TERMINATING, scanOwnedPods, type OwnedPodScan } from './owned-pods.js';
+import { POD_ACTIVE, POD_MATCHED, POD_TERMINATING, scanOwnedPods, type OwnedPodScan } from './owned-pods.js';
 import { getPodsToDelete } from './pod-deletion-order.js';
 import { isPodActive, isPodAvailable, isPodTerminal, nextAvailabilityCheckMs, podControllerUid, podIsActive, podMatches, type CachedPod } from './pod-state.js';
 import {
@@ -208,34 +208,35 @@ function syncReplicaSet(sync: Sync, req: ReconcileRequest): ReconcileResult {
   const orphans = listPods(ctx, ORPHANS_BY_NAMESPACE_INDEX, ns, ns);
   if (!orphans.ok) return retryReconcile(orphans.error.message);
 
-  // One pass over the facts of the pods the ReplicaSet controls: the active ones its selector
-  // matches are its own (claimed), the active ones it no longer matches are released below, and
-  // the terminating ones it still selects are counted apart.
+  // The facts of the pods the ReplicaSet controls: the active ones its selector matches are its
+  // own (claimed), the active ones it no longer matches are released below, and the terminating
+  // ones it still selects are counted apart. The scan counts the claimed pods as it goes; when
+  // every pod is claimed (the usual case), the list is the claimed pods as it is.
   const pods = owned.value;
   const scan = scanOwnedPods(sync.scans.get(key), uid, selector, templateLabelsOf(rs), pods);
   sync.scans.set(key, scan);
   const minReady = rs.spec?.minReadySeconds ?? 0;
-  const counts: ActivePodCounts = { fullyLabeled: 0, ready: 0, available: 0 };
-  const claimed: CachedPod[] = [];
+  const counts: ActivePodCounts = { fullyLabeled: scan.fullyLabeled, ready: scan.ready, available: minReady <= 0 ? scan.ready : 0 };
+  let claimed: readonly CachedPod[] = pods;
   const unmatched: CachedPod[] = [];
   const terminatingPods: CachedPod[] = [];
-  for (let i = 0; i < pods.length; i++) {
-    const pod = pods[i] as CachedPod;
-    const facts = scan.facts[i] as number;
-    if ((facts & POD_ACTIVE) === 0) {
-      if ((facts & POD_TERMINATING) !== 0 && (facts & POD_MATCHED) !== 0) terminatingPods.push(pod);
-      continue;
+  if (!scan.allActiveMatched) {
+    const mine: CachedPod[] = [];
+    for (let i = 0; i < pods.length; i++) {
+      const pod = pods[i] as CachedPod;
+      const facts = scan.facts[i] as number;
+      if ((facts & POD_ACTIVE) === 0) {
+        if ((facts & POD_TERMINATING) !== 0 && (facts & POD_MATCHED) !== 0) terminatingPods.push(pod);
+      } else if ((facts & POD_MATCHED) === 0) {
+        unmatched.push(pod);
+      } else {
+        mine.push(pod);
+      }
     }
-    if ((facts & POD_MATCHED) === 0) {
-      unmatched.push(pod);
-      continue;
-    }
-    claimed.push(pod);
-    if ((facts & POD_FULLY_LABELED) !== 0) counts.fullyLabeled++;
-    if ((facts & POD_READY) !== 0) {
-      counts.ready++;
-      if (minReady <= 0 || isPodAvailable(pod, minReady, nowMs)) counts.available++;
-    }
+    claimed = mine;
+  }
+  if (minReady > 0) {
+    for (const pod of claimed) if (isPodAvailable(pod, minReady, nowMs)) counts.available++;
   }
   let claimError: string | undefined;
   let activePods: readonly CachedPod[] = claimed;
