@@ -459,6 +459,7 @@ export class Framework {
       // to cycle); otherwise the raw scores are kept in the scratch array and checked there.
       const list: NodeScore[] | undefined = normalize ? this.normalizeList(p.name, nodes) : undefined;
       const raws = normalize ? undefined : scratch;
+      const weight = p.weight;
       // The first out-of-range score, reported once every node was scored (as after NormalizeScore).
       let firstInvalid = -1;
       // One try around the loop rather than one per call.
@@ -479,6 +480,7 @@ export class Framework {
           if (list !== undefined) list[i]!.score = v;
           else {
             raws![i] = v;
+            totals[i]! += v * weight;
             if (firstInvalid < 0 && (v > MAX_NODE_SCORE || v < MIN_NODE_SCORE)) firstInvalid = i;
           }
         }
@@ -513,11 +515,8 @@ export class Framework {
         this.normalizeLists.set(p.name, list as { name: string; score: number }[]);
       } else {
         if (firstInvalid >= 0) return { status: this.invalidScore(p, raws![firstInvalid]!, nodes[firstInvalid]!.name), totals };
-        for (let i = 0; i < n; i++) {
-          const v = raws![i]!;
-          breakdown?.[i]!.set(p.name, v);
-          totals[i]! += v * p.weight;
-        }
+        // The totals were summed in the loop above.
+        if (breakdown !== undefined) for (let i = 0; i < n; i++) breakdown[i]!.set(p.name, raws![i]!);
       }
     }
     return { status: SUCCESS, totals };
