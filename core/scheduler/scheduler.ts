@@ -292,6 +292,8 @@ export class Scheduler {
   private readonly profiles = new Map<string, Profile>();
   private readonly waiting = new Map<string, PendingBinding>();
   private nextStartNodeIndex = 0;
+  /** `findNodesThatPassFilters`' scratch list (entries past the current cycle's count are stale). */
+  private readonly feasibleScratch: NodeInfo[] = [];
   private readonly explain: boolean;
   /** Plugin errors from every profile and the queue, in order of occurrence. */
   readonly pluginErrors: PluginError[] = [];
@@ -871,6 +873,10 @@ export class Scheduler {
     }
     const start = this.nextStartNodeIndex;
     const queue = this.queue;
+    // Feasible nodes are gathered in a scratch array kept across cycles and copied out once at their
+    // final count, rather than grown push by push in every cycle.
+    const found = this.feasibleScratch;
+    let count = 0;
     for (let i = 0; i < n; i++) {
       let idx = start + i;
       if (idx >= n) idx %= n;
@@ -880,21 +886,22 @@ export class Scheduler {
       const st =
         nominatedPods.length === 0 ? fw.runFilterPlugins(state, pod, ni) : fw.runFilterPluginsWithNominatedPods(state, pod, ni, nominatedPods);
       if (st.code === 'Success') {
-        feasible.push(ni);
+        found[count++] = ni;
         if (explain) explain.set(ni.name, { filter: st });
-        if (feasible.length >= numNodesToFind) break;
+        if (count >= numNodesToFind) break;
         continue;
       }
       if (st.code === 'Error') {
-        this.nextStartNodeIndex = (start + feasible.length + diagnosis.nodeToStatus.size) % numAllNodes;
+        this.nextStartNodeIndex = (start + count + diagnosis.nodeToStatus.size) % numAllNodes;
         return { kind: 'error', status: st };
       }
       recordRejection(diagnosis, ni.name, st, explain);
     }
+    const out = found.slice(0, count);
     // Upstream: `processedNodes = len(feasibleNodes) + diagnosis.NodeToStatus.Len()`, so a node whose
     // filters failed with an error is not counted, and the next cycle starts at it.
-    this.nextStartNodeIndex = (start + feasible.length + diagnosis.nodeToStatus.size) % numAllNodes;
-    return { kind: 'ok', nodes: feasible };
+    this.nextStartNodeIndex = (start + count + diagnosis.nodeToStatus.size) % numAllNodes;
+    return { kind: 'ok', nodes: out };
   }
 }
 
