@@ -411,9 +411,12 @@ export class MutableNodeInfo implements NodeInfo {
     this.generation++;
   }
 
-  /** Upstream `RemovePod`: removes the pod with the same uid; returns false if it was not there. */
-  removePod(pod: DeepReadonly<Pod>): boolean {
-    const idx = this.indexOfPod(pod);
+  /**
+   * Upstream `RemovePod`: removes the pod with the same uid; returns false if it was not there.
+   * `known` is the PodInfo that was added for it, when the caller has it (found without a scan).
+   */
+  removePod(pod: DeepReadonly<Pod>, known?: PodInfo): boolean {
+    const idx = this.indexOfPod(pod, known);
     if (idx < 0) return false;
     this.removeAt(idx, true);
     return true;
@@ -424,17 +427,22 @@ export class MutableNodeInfo implements NodeInfo {
    * `pods`), for a new version of a pod on this node. The label indexes are left alone when the
    * pod's namespace, labels and terminating state are unchanged, as after most status updates.
    */
-  replacePod(old: DeepReadonly<Pod>, pi: PodInfo): void {
-    const idx = this.indexOfPod(old);
+  replacePod(old: PodInfo, pi: PodInfo): void {
+    const idx = this.indexOfPod(old.pod, old);
     const sameLabels = idx >= 0 && sameIndexedLabels(this.pods[idx]!.pod, pi.pod);
     if (idx >= 0) this.removeAt(idx, !sameLabels);
     this.add(pi, !sameLabels);
   }
 
-  /** The position of the pod with `pod`'s uid in `pods`, or -1. */
-  private indexOfPod(pod: DeepReadonly<Pod>): number {
+  /** The position of the pod with `pod`'s uid in `pods`, or -1; `known` is its PodInfo, if at hand. */
+  private indexOfPod(pod: DeepReadonly<Pod>, known: PodInfo | undefined): number {
     const pods = this.pods;
-    // The scheduler cache passes the very object it added: a pointer scan finds it.
+    // The scheduler cache passes the very PodInfo it added: a scan of the list's pointers finds it
+    // without reading any entry.
+    if (known !== undefined) {
+      const i = pods.indexOf(known);
+      if (i >= 0) return i;
+    }
     for (let i = 0; i < pods.length; i++) if (pods[i]!.pod === pod) return i;
     const uid = pod.metadata?.uid;
     for (let i = 0; i < pods.length; i++) if (pods[i]!.pod.metadata?.uid === uid) return i;

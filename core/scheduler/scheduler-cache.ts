@@ -347,11 +347,11 @@ export class SchedulerCache implements NodeInfoLister {
     }
   }
 
-  private detach(nodeName: string, pod: DeepReadonly<Pod>): void {
+  private detach(nodeName: string, pod: DeepReadonly<Pod>, known?: PodInfo): void {
     const ni = this.nodes.get(nodeName);
     if (ni) {
       const before = affinityMembership(ni);
-      ni.removePod(pod);
+      ni.removePod(pod, known);
       this.nodePodsChanged(ni, before);
     } else {
       this.orphanPods.get(nodeName)?.delete(pod.metadata?.uid ?? '');
@@ -389,7 +389,7 @@ export class SchedulerCache implements NodeInfoLister {
     const uid = pod.metadata?.uid ?? '';
     const st = this.pods.get(uid);
     if (!st || !st.assumed) return;
-    this.detach(st.nodeName, st.podInfo.pod);
+    this.detach(st.nodeName, st.podInfo.pod, st.podInfo);
     this.pods.delete(uid);
     this.changed(false, true);
   }
@@ -405,11 +405,11 @@ export class SchedulerCache implements NodeInfoLister {
       // The usual confirmation of an assumed pod on its node: the node's membership in the
       // affinity lists is compared across the swap, not after each half of it.
       const before = affinityMembership(same);
-      same.replacePod(st!.podInfo.pod, pi);
+      same.replacePod(st!.podInfo, pi);
       this.nodePodsChanged(same, before);
     } else {
       // The informer confirms an assumed pod, possibly on another node than assumed.
-      if (st) this.detach(st.nodeName, st.podInfo.pod);
+      if (st) this.detach(st.nodeName, st.podInfo.pod, st.podInfo);
       this.attach(nodeName, pi);
     }
     this.pods.set(uid, { podInfo: pi, nodeName, assumed: false, bindingFinished: true });
@@ -424,7 +424,7 @@ export class SchedulerCache implements NodeInfoLister {
     const uid = pod.metadata?.uid ?? '';
     const st = this.pods.get(uid);
     if (!st) return;
-    this.detach(st.nodeName, st.podInfo.pod);
+    this.detach(st.nodeName, st.podInfo.pod, st.podInfo);
     this.pods.delete(uid);
     this.changed(false, true);
   }
