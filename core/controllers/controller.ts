@@ -13,7 +13,6 @@
  * informer the controller depends on has synced (upstream `WaitForCacheSync` in `Start`).
  */
 import type { DeepReadonly, KubeObject, OwnerReference } from '../api/types.js';
-import { objectKey } from '../api/types.js';
 import { PluginError, assertNever } from '../errors.js';
 import type { EventHandle } from '../sim/event-queue.js';
 import type { Rng } from '../sim/rng.js';
@@ -322,22 +321,20 @@ class Context implements ReconcileContext {
   }
 }
 
-type Keyed = { metadata?: { namespace?: string; name?: string } };
-
-/** Upstream `EnqueueRequestForObject`: the object itself. */
+/** Upstream `EnqueueRequestForObject`: the object itself, by the key the informer's cache holds for it. */
 class ForHandler implements InformerHandler {
   constructor(readonly queue: WorkQueue) {}
 
-  onAdd(obj: DeepReadonly<KubeObject>): void {
-    this.queue.add(objectKey(obj as Keyed));
+  onAdd(_obj: DeepReadonly<KubeObject>, _initial: boolean, key: string): void {
+    this.queue.add(key);
   }
 
-  onUpdate(_old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>): void {
-    this.queue.add(objectKey(obj as Keyed));
+  onUpdate(_old: DeepReadonly<KubeObject>, _obj: DeepReadonly<KubeObject>, key: string): void {
+    this.queue.add(key);
   }
 
-  onDelete(obj: DeepReadonly<KubeObject>): void {
-    this.queue.add(objectKey(obj as Keyed));
+  onDelete(_obj: DeepReadonly<KubeObject>, _finalStateUnknown: boolean, key: string): void {
+    this.queue.add(key);
   }
 }
 
@@ -399,25 +396,25 @@ class MapHandler implements InformerHandler {
     readonly map: (obj: DeepReadonly<KubeObject>) => readonly ReconcileRequest[],
   ) {}
 
-  onAdd(obj: DeepReadonly<KubeObject>): void {
-    this.#enqueue(obj, NO_REQUESTS);
+  onAdd(obj: DeepReadonly<KubeObject>, _initial: boolean, key: string): void {
+    this.#enqueue(obj, key, NO_REQUESTS);
   }
 
-  onUpdate(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>): void {
-    const before = this.#enqueue(old, NO_REQUESTS);
-    this.#enqueue(obj, before);
+  onUpdate(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>, key: string): void {
+    const before = this.#enqueue(old, key, NO_REQUESTS);
+    this.#enqueue(obj, key, before);
   }
 
-  onDelete(obj: DeepReadonly<KubeObject>): void {
-    this.#enqueue(obj, NO_REQUESTS);
+  onDelete(obj: DeepReadonly<KubeObject>, _finalStateUnknown: boolean, key: string): void {
+    this.#enqueue(obj, key, NO_REQUESTS);
   }
 
   /**
-   * Enqueues what `obj` maps to, less the requests in `queued`: those were just added, and adding
-   * a queued key again changes nothing (most updates map to the requests of the old object).
-   * Returns what `obj` mapped to (none when the map function threw).
+   * Enqueues what `obj` (cached under `key`) maps to, less the requests in `queued`: those were
+   * just added, and adding a queued key again changes nothing (most updates map to the requests of
+   * the old object). Returns what `obj` mapped to (none when the map function threw).
    */
-  #enqueue(obj: DeepReadonly<KubeObject>, queued: readonly ReconcileRequest[]): readonly ReconcileRequest[] {
+  #enqueue(obj: DeepReadonly<KubeObject>, key: string, queued: readonly ReconcileRequest[]): readonly ReconcileRequest[] {
     let reqs: readonly ReconcileRequest[];
     try {
       reqs = this.map(obj);
@@ -425,8 +422,12 @@ class MapHandler implements InformerHandler {
       this.controller.mappingFailed(cause);
       return NO_REQUESTS;
     }
-    if (reqs === queued) return reqs;
-    for (const r of reqs) if (!includesRequest(queued, r)) this.controller.enqueue(requestKey(r));
+    if (reqs === queued || reqs.length === 0) return reqs;
+    for (const r of reqs) {
+      if (includesRequest(queued, r)) continue;
+      // A request for the object itself is queued under the key the cache holds, not a new string.
+      this.controller.enqueue(r.name === obj.metadata.name && r.namespace === (obj.metadata.namespace ?? '') ? key : requestKey(r));
+    }
     return reqs;
   }
 }

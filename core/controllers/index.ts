@@ -23,7 +23,7 @@ export {
 } from './runtime-host.js';
 export { builtinNamespaced, kindKeyOf, parseKindKey, type GroupKindRef } from './kind-key.js';
 export { WatchNetwork, type WatchNetworkOptions, type WatchRegistration, type WatchSubscriber } from './watch-network.js';
-export { Indexer, NAMESPACE_INDEX, indexByControllerUid, indexByNodeName, indexByOwnerUid, type IndexFunc } from './indexer.js';
+export { Indexer, NAMESPACE_INDEX, indexByControllerUid, indexByNodeName, indexByOwnerUid, indexReading, type IndexFunc, type IndexInput } from './indexer.js';
 export {
   INFORMER_BACKOFF_INITIAL_MS,
   INFORMER_BACKOFF_MAX_MS,

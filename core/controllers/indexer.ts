@@ -15,9 +15,36 @@ import { controllerRef } from './owner-references.js';
 /**
  * Upstream `cache.IndexFunc`: the index values of an object (none, one or several). It must be a
  * pure function of the object; throwing is reported as a `PluginError` naming the index, and the
- * object is then left out of that index.
+ * object is then left out of that index. A function that reads only some parts of the object may
+ * say so in `reads` (see `indexReading`).
  */
-export type IndexFunc = (obj: DeepReadonly<KubeObject>) => readonly string[];
+export type IndexFunc = ((obj: DeepReadonly<KubeObject>) => readonly string[]) & {
+  /**
+   * The only parts of the object the function reads, when declared: an update that keeps every one
+   * of them (the same frozen value) keeps the object's index values, and the function is not asked
+   * again. Most updates of a pod are of its status, which no index reads.
+   */
+  readonly reads?: readonly IndexInput[];
+};
+
+/** A part of an object an index function can declare it reads. */
+export type IndexInput = 'metadata.namespace' | 'metadata.labels' | 'metadata.ownerReferences' | 'spec';
+
+const INPUT_BITS: Readonly<Record<IndexInput, number>> = Object.freeze({
+  'metadata.namespace': 1,
+  'metadata.labels': 2,
+  'metadata.ownerReferences': 4,
+  spec: 8,
+});
+
+/**
+ * An index function computing `fn` that declares it reads only `reads` of an object (see
+ * `IndexFunc.reads`); `fn` itself is left as it is.
+ */
+export function indexReading(reads: readonly IndexInput[], fn: (obj: DeepReadonly<KubeObject>) => readonly string[]): IndexFunc {
+  const indexFunc = (obj: DeepReadonly<KubeObject>): readonly string[] => fn(obj);
+  return Object.assign(indexFunc, { reads: Object.freeze([...reads]) });
+}
 
 /** Upstream `cache.NamespaceIndex`: the index every cache has, by `metadata.namespace`. */
 export const NAMESPACE_INDEX = 'namespace';
@@ -27,28 +54,30 @@ const NONE: readonly string[] = Object.freeze([]);
 const FAILED: readonly string[] = Object.freeze([]);
 
 /** Index function: `spec.nodeName` when set (pods by node, as the kubelet and scheduler index them). */
-export const indexByNodeName: IndexFunc = (obj) => {
+export const indexByNodeName: IndexFunc = indexReading(['spec'], (obj) => {
   const spec = obj.spec as { readonly nodeName?: unknown } | undefined;
   const node = spec?.nodeName;
   return typeof node === 'string' && node !== '' ? [node] : NONE;
-};
+});
 
 /** Index function: the uid of the object's controller owner reference, if it has one. */
-export const indexByControllerUid: IndexFunc = (obj) => {
+export const indexByControllerUid: IndexFunc = indexReading(['metadata.ownerReferences'], (obj) => {
   const ref = controllerRef(obj);
   return ref === undefined ? NONE : [ref.uid];
-};
+});
 
 /** Index function: the uid of every owner reference of the object. */
-export const indexByOwnerUid: IndexFunc = (obj) => {
+export const indexByOwnerUid: IndexFunc = indexReading(['metadata.ownerReferences'], (obj) => {
   const refs = obj.metadata.ownerReferences;
   if (refs === undefined || refs.length === 0) return NONE;
   return refs.map((r) => r.uid);
-};
+});
 
 interface Index<T> {
   readonly name: string;
   readonly fn: IndexFunc;
+  /** The `INPUT_BITS` of what `fn` declares it reads; `-1` when it declares nothing. */
+  readonly reads: number;
   readonly values: Map<string, Bucket<T>>;
 }
 
@@ -95,6 +124,7 @@ export class Indexer<T extends object = KubeObject> {
   readonly #onError: ((error: PluginError) => void) | undefined;
   /** Every entry in key order, until the membership changes. */
   #allSorted: readonly Entry<T>[] | undefined = undefined;
+  #lastKey: string | undefined = undefined;
 
   /**
    * @param indexers - custom indexes by name; `namespace` is built in and may not be redefined.
@@ -104,7 +134,8 @@ export class Indexer<T extends object = KubeObject> {
     this.#onError = onError;
     for (const name of Object.keys(indexers).sort()) {
       if (name === NAMESPACE_INDEX) throw new PluginError(name, 'Indexer', `the ${NAMESPACE_INDEX} index is built in`);
-      this.#indexes.push({ name, fn: indexers[name] as IndexFunc, values: new Map() });
+      const fn = indexers[name] as IndexFunc;
+      this.#indexes.push({ name, fn, reads: inputBits(fn.reads), values: new Map() });
     }
   }
 
@@ -116,6 +147,16 @@ export class Indexer<T extends object = KubeObject> {
   /** The index names this cache maintains, `namespace` first. */
   get indexNames(): readonly string[] {
     return [NAMESPACE_INDEX, ...this.#indexes.map((i) => i.name)];
+  }
+
+  /**
+   * The key of the entry the last `set`, `upsert`, `delete` or `remove` wrote or removed
+   * (`undefined` when that removal found nothing): the very string the cache holds, whose hash is
+   * already computed, so that whoever passes it on (an informer to its handlers, a handler to a
+   * work queue) need not build the key again.
+   */
+  get lastKey(): string | undefined {
+    return this.#lastKey;
   }
 
   /** The object under `key` (`namespace/name`, or `name` when cluster-scoped). */
@@ -181,7 +222,11 @@ export class Indexer<T extends object = KubeObject> {
   /** Stores `obj` under `key`; returns the object it replaced. */
   set(key: string, obj: DeepReadonly<T>): DeepReadonly<T> | undefined {
     const entry = this.#items.get(key);
-    if (entry !== undefined) return this.#update(entry, obj);
+    if (entry !== undefined) {
+      this.#lastKey = entry.key;
+      return this.#update(entry, obj);
+    }
+    this.#lastKey = key;
     const slash = key.indexOf('/');
     this.#insert(key, slash < 0 ? '' : key.slice(0, slash), slash < 0 ? key : key.slice(slash + 1), obj);
     return undefined;
@@ -195,21 +240,28 @@ export class Indexer<T extends object = KubeObject> {
     const ns = namespaceOf(obj);
     const name = nameOf(obj);
     const entry = this.#find(ns, name);
-    if (entry !== undefined) return this.#update(entry, obj);
-    if (!splitsBack(ns, name)) return this.set(ns === '' ? name : `${ns}/${name}`, obj);
-    this.#insert(ns === '' ? name : `${ns}/${name}`, ns, name, obj);
+    if (entry !== undefined) {
+      this.#lastKey = entry.key;
+      return this.#update(entry, obj);
+    }
+    const key = ns === '' ? name : `${ns}/${name}`;
+    if (!splitsBack(ns, name)) return this.set(key, obj);
+    this.#lastKey = key;
+    this.#insert(key, ns, name, obj);
     return undefined;
   }
 
   /** Removes `key`; returns the object it held. */
   delete(key: string): DeepReadonly<T> | undefined {
     const entry = this.#items.get(key);
+    this.#lastKey = entry?.key;
     return entry === undefined ? undefined : this.#remove(entry);
   }
 
   /** Removes the object under `obj`'s key (see `upsert`); returns the object it held. */
   remove(obj: DeepReadonly<T>): DeepReadonly<T> | undefined {
     const entry = this.#find(namespaceOf(obj), nameOf(obj));
+    this.#lastKey = entry?.key;
     return entry === undefined ? undefined : this.#remove(entry);
   }
 
@@ -220,6 +272,7 @@ export class Indexer<T extends object = KubeObject> {
     this.#byNamespace.clear();
     for (const index of this.#indexes) index.values.clear();
     this.#allSorted = undefined;
+    this.#lastKey = undefined;
   }
 
   /** The entry under key `namespace/name` (`name` when `namespace` is empty). */
@@ -262,9 +315,15 @@ export class Indexer<T extends object = KubeObject> {
       entry.ns = ns;
     }
     const indexes = this.#indexes;
+    let changed = -1;
     for (let i = 0; i < indexes.length; i++) {
       const index = indexes[i] as Index<T>;
       let before = entry.values[i] as readonly string[];
+      // A function that reads only what the update kept would give the values it gave before.
+      if (index.reads >= 0 && before !== FAILED) {
+        if (changed < 0) changed = changedInputs(old, obj);
+        if ((changed & index.reads) === 0) continue;
+      }
       // A failed index function is asked again, so that its failure is reported as often as before.
       if (before === FAILED) before = this.#values(index, old);
       const after = this.#values(index, obj);
@@ -329,6 +388,41 @@ export class Indexer<T extends object = KubeObject> {
       return FAILED;
     }
   }
+}
+
+/** The `INPUT_BITS` of `reads`, or `-1` when nothing is declared. */
+function inputBits(reads: readonly IndexInput[] | undefined): number {
+  if (reads === undefined) return -1;
+  let bits = 0;
+  for (const r of reads) bits |= INPUT_BITS[r];
+  return bits;
+}
+
+type Inputs = {
+  readonly metadata?: { readonly namespace?: unknown; readonly labels?: unknown; readonly ownerReferences?: unknown };
+  readonly spec?: unknown;
+};
+
+/**
+ * The `INPUT_BITS` of the parts that differ between two versions of an object. A part counts as
+ * kept only when it is the same value and, if an object, frozen (taken as deeply frozen, as
+ * everything a watch delivers is): a mutable one may have changed in place.
+ */
+function changedInputs(a: object, b: object): number {
+  const x = a as Inputs;
+  const y = b as Inputs;
+  const xm = x.metadata;
+  const ym = y.metadata;
+  let bits = 0;
+  if (xm?.namespace !== ym?.namespace) bits |= INPUT_BITS['metadata.namespace'];
+  if (!samePart(xm?.labels, ym?.labels)) bits |= INPUT_BITS['metadata.labels'];
+  if (!samePart(xm?.ownerReferences, ym?.ownerReferences)) bits |= INPUT_BITS['metadata.ownerReferences'];
+  if (!samePart(x.spec, y.spec)) bits |= INPUT_BITS.spec;
+  return bits;
+}
+
+function samePart(a: unknown, b: unknown): boolean {
+  return a === b && (typeof a !== 'object' || a === null || Object.isFrozen(a));
 }
 
 function namespaceOf(obj: object): string {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DeepReadonly, KubeObject } from '../api/types.js';
+import { objectKey, type DeepReadonly, type KubeObject } from '../api/types.js';
 import { PluginError } from '../errors.js';
 import { unwrap } from '../store/api-result.js';
 import { newTestCluster, type TestCluster } from './controller-test-kit.js';
@@ -11,16 +11,22 @@ function cm(name: string, data: Record<string, string> = {}, namespace = 'defaul
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
 }
 
-/** Handler events as readable strings: `add:name@rv`, `update:name@oldRv->newRv`, `delete:name@rv[!]`. */
+/**
+ * Handler events as readable strings: `add:name@rv`, `update:name@oldRv->newRv`, `delete:name@rv[!]`.
+ * Every event must carry the object's cache key.
+ */
 class Recorder implements InformerHandler {
   readonly log: string[] = [];
-  onAdd(obj: DeepReadonly<KubeObject>, initial: boolean): void {
+  onAdd(obj: DeepReadonly<KubeObject>, initial: boolean, key: string): void {
+    assert.equal(key, objectKey(obj));
     this.log.push(`add:${obj.metadata.name}@${obj.metadata.resourceVersion}${initial ? '(initial)' : ''}`);
   }
-  onUpdate(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>): void {
+  onUpdate(old: DeepReadonly<KubeObject>, obj: DeepReadonly<KubeObject>, key: string): void {
+    assert.equal(key, objectKey(obj));
     this.log.push(`update:${obj.metadata.name}@${old.metadata.resourceVersion}->${obj.metadata.resourceVersion}`);
   }
-  onDelete(obj: DeepReadonly<KubeObject>, unknown: boolean): void {
+  onDelete(obj: DeepReadonly<KubeObject>, unknown: boolean, key: string): void {
+    assert.equal(key, objectKey(obj));
     this.log.push(`delete:${obj.metadata.name}@${obj.metadata.resourceVersion}${unknown ? '!' : ''}`);
   }
 }

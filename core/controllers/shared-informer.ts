@@ -46,15 +46,19 @@ import type { WatchNetwork, WatchRegistration, WatchSubscriber } from './watch-n
  * with the cache: never mutate them (spread to build a write).
  */
 export interface InformerHandler<T extends object = KubeObject> {
-  /** An object appeared; `isInInitialList` when it came with the first list (or a late handler's replay). */
-  onAdd?(obj: DeepReadonly<T>, isInInitialList: boolean): void;
-  /** An object changed (or, on resync, `oldObj === newObj`). */
-  onUpdate?(oldObj: DeepReadonly<T>, newObj: DeepReadonly<T>): void;
+  /**
+   * An object appeared; `isInInitialList` when it came with the first list (or a late handler's
+   * replay). `key` is the object's cache key (`namespace/name`, or `name` when it has no
+   * namespace), the string the cache holds: passing it on spares building and hashing it again.
+   */
+  onAdd?(obj: DeepReadonly<T>, isInInitialList: boolean, key: string): void;
+  /** An object changed (or, on resync, `oldObj === newObj`); `key` as for `onAdd`. */
+  onUpdate?(oldObj: DeepReadonly<T>, newObj: DeepReadonly<T>, key: string): void;
   /**
    * An object was deleted. `finalStateUnknown`: the deletion was inferred by a relist, and `obj`
-   * is the last state the cache knew (upstream `DeletedFinalStateUnknown`).
+   * is the last state the cache knew (upstream `DeletedFinalStateUnknown`); `key` as for `onAdd`.
    */
-  onDelete?(obj: DeepReadonly<T>, finalStateUnknown: boolean): void;
+  onDelete?(obj: DeepReadonly<T>, finalStateUnknown: boolean, key: string): void;
 }
 
 /** Upstream reflector back-off: 800 ms initial. */
@@ -195,9 +199,9 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
   addEventHandler(handler: InformerHandler<T>): void {
     this.#handlers.push(handler);
     if (this.cache.size === 0 || handler.onAdd === undefined) return;
-    for (const obj of this.cache.list()) {
+    for (const key of this.cache.keys()) {
       try {
-        handler.onAdd(obj, true);
+        handler.onAdd(this.cache.getByKey(key) as DeepReadonly<T>, true, key);
       } catch (cause) {
         this.#handlerFailed('onAdd', cause);
       }
@@ -404,8 +408,9 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
 
   #upsert(obj: DeepReadonly<T>): void {
     const old = this.cache.upsert(obj);
-    if (old === undefined) this.#notifyAdd(obj, false);
-    else this.#notifyUpdate(old, obj);
+    const key = this.cache.lastKey as string;
+    if (old === undefined) this.#notifyAdd(obj, false, key);
+    else this.#notifyUpdate(old, obj, key);
   }
 
   /**
@@ -414,44 +419,44 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
    */
   #removeObserved(obj: DeepReadonly<T>): void {
     this.cache.remove(obj);
-    this.#notifyDelete(obj, false);
+    this.#notifyDelete(obj, false, this.cache.lastKey ?? objectKey(obj as KeyedObject));
   }
 
   /** A deletion inferred by a relist: handlers get the last state the cache knew. */
   #removeInferred(key: string): void {
     const old = this.cache.delete(key);
-    if (old !== undefined) this.#notifyDelete(old, true);
+    if (old !== undefined) this.#notifyDelete(old, true, key);
   }
 
   // Handlers are called in plain loops rather than through a generic helper taking a closure: this
   // runs for every event of every informer, and a closure per call is measurable at 30,000 pods.
-  #notifyAdd(obj: DeepReadonly<T>, initial: boolean): void {
+  #notifyAdd(obj: DeepReadonly<T>, initial: boolean, key: string): void {
     for (const h of this.#handlers) {
       if (h.onAdd === undefined) continue;
       try {
-        h.onAdd(obj, initial);
+        h.onAdd(obj, initial, key);
       } catch (cause) {
         this.#handlerFailed('onAdd', cause);
       }
     }
   }
 
-  #notifyUpdate(old: DeepReadonly<T>, obj: DeepReadonly<T>): void {
+  #notifyUpdate(old: DeepReadonly<T>, obj: DeepReadonly<T>, key: string): void {
     for (const h of this.#handlers) {
       if (h.onUpdate === undefined) continue;
       try {
-        h.onUpdate(old, obj);
+        h.onUpdate(old, obj, key);
       } catch (cause) {
         this.#handlerFailed('onUpdate', cause);
       }
     }
   }
 
-  #notifyDelete(old: DeepReadonly<T>, finalStateUnknown: boolean): void {
+  #notifyDelete(old: DeepReadonly<T>, finalStateUnknown: boolean, key: string): void {
     for (const h of this.#handlers) {
       if (h.onDelete === undefined) continue;
       try {
-        h.onDelete(old, finalStateUnknown);
+        h.onDelete(old, finalStateUnknown, key);
       } catch (cause) {
         this.#handlerFailed('onDelete', cause);
       }
@@ -468,8 +473,10 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
       const old = this.cache.getByKey(key);
       if (old !== undefined && rvOf(old) === rvOf(obj)) continue;
       this.cache.set(key, obj);
-      if (old === undefined) this.#notifyAdd(obj, initial);
-      else this.#notifyUpdate(old, obj);
+      // The key the cache holds (for an update, the entry's own string rather than the one built here).
+      const cached = this.cache.lastKey as string;
+      if (old === undefined) this.#notifyAdd(obj, initial, cached);
+      else this.#notifyUpdate(old, obj, cached);
     }
     if (this.cache.size > listed.size) {
       for (const key of this.cache.keys()) if (!listed.has(key)) this.#removeInferred(key);
@@ -484,7 +491,10 @@ export class SharedInformer<T extends object = KubeObject> implements RuntimeRec
   }
 
   #resyncAll(): void {
-    for (const obj of this.cache.list()) this.#notifyUpdate(obj, obj);
+    for (const key of this.cache.keys()) {
+      const obj = this.cache.getByKey(key) as DeepReadonly<T>;
+      this.#notifyUpdate(obj, obj, key);
+    }
     if (this.#resyncPeriodMs !== undefined) this.#resync = this.#host.setTimer(this.#resyncPeriodMs, 'informer-resync', this.#id);
   }
 

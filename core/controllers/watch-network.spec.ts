@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { unwrap } from '../store/api-result.js';
 import type { WatchEvent } from '../store/watch-event.js';
 import { newTestCluster } from './controller-test-kit.js';
-import { Indexer, indexByNodeName } from './indexer.js';
+import { Indexer, indexByNodeName, indexReading } from './indexer.js';
 import { kindKeyOf, parseKindKey } from './kind-key.js';
 import { WatchNetwork, type WatchSubscriber } from './watch-network.js';
 
@@ -235,6 +235,34 @@ describe('kind keys and the Indexer', () => {
     assert.equal(idx.get('b/c', 'd'), undefined);
     assert.deepEqual(idx.keys(), ['a/p2', 'x']);
     assert.deepEqual(idx.indexKeys('node', 'n2'), ['a/p2', 'x']);
+  });
+
+  it('asks an index function that declares its reads again only when one of them changed', () => {
+    const asked: string[] = [];
+    const byNode = indexReading(['spec'], (o) => {
+      asked.push(o.metadata.resourceVersion ?? '');
+      return indexByNodeName(o);
+    });
+    const idx = new Indexer({ node: byNode });
+    const spec = Object.freeze({ nodeName: 'n1' });
+    const pod = (rv: string, s: object): KubeObject => Object.freeze({ apiVersion: 'v1', kind: 'Pod', metadata: Object.freeze({ name: 'p', namespace: 'a', resourceVersion: rv }), spec: s });
+    idx.upsert(pod('1', spec));
+    assert.equal(idx.lastKey, 'a/p');
+    // A status-like update keeps the frozen spec: the function is not asked.
+    idx.upsert(pod('2', spec));
+    assert.deepEqual(asked, ['1']);
+    idx.upsert(pod('3', Object.freeze({ nodeName: 'n2' })));
+    assert.deepEqual(asked, ['1', '3']);
+    assert.deepEqual(idx.indexKeys('node', 'n2'), ['a/p']);
+    // A spec that is not frozen may have changed in place: the function is asked.
+    const mutable = { nodeName: 'n2' };
+    idx.upsert(pod('4', mutable));
+    mutable.nodeName = 'n3';
+    idx.upsert(pod('5', mutable));
+    assert.deepEqual(asked, ['1', '3', '4', '5']);
+    assert.deepEqual(idx.indexKeys('node', 'n3'), ['a/p']);
+    assert.equal(idx.delete('a/missing'), undefined);
+    assert.equal(idx.lastKey, undefined);
   });
 
   it('asks a failing index function about the old object again, as often as it did', () => {

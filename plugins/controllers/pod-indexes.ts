@@ -15,6 +15,7 @@
 import {
   indexByControllerUid,
   indexByNodeName,
+  indexReading,
   type ApiResult,
   type ControllerClient,
   type DeepReadonly,
@@ -46,7 +47,7 @@ export function labelIndexValue(namespace: string, key: string, value: string): 
 const labelValues = new WeakMap<object, { readonly namespace: string; readonly values: readonly string[] }>();
 
 /** Index function for {@link POD_LABEL_INDEX}. */
-export const indexByNamespaceLabel: IndexFunc = (obj) => {
+export const indexByNamespaceLabel: IndexFunc = indexReading(['metadata.namespace', 'metadata.labels'], (obj) => {
   const labels = obj.metadata.labels;
   if (labels === undefined) return [];
   const ns = obj.metadata.namespace ?? '';
@@ -57,7 +58,7 @@ export const indexByNamespaceLabel: IndexFunc = (obj) => {
   // A label set that may still change is not remembered.
   if (Object.isFrozen(labels)) labelValues.set(labels, { namespace: ns, values: Object.freeze(out) });
   return out;
-};
+});
 
 /** The pod indexers to declare (`indexers: { Pod: POD_INDEXERS }`). */
 export const POD_INDEXERS: Readonly<Record<string, IndexFunc>> = Object.freeze({

@@ -25,6 +25,7 @@ import {
   BUILTIN_KINDS,
   ConfigError,
   defineController,
+  indexReading,
   isBadRequest,
   isConflict,
   isNotFound,
@@ -65,7 +66,7 @@ export const OWNER_COORDINATES_INDEX = 'kubeprop.io/owner-coordinates';
 const coordinateValues = new WeakMap<object, readonly string[]>();
 
 /** Index function for `OWNER_COORDINATES_INDEX`. */
-export const indexByOwnerCoordinates: IndexFunc = (obj) => {
+export const indexByOwnerCoordinates: IndexFunc = indexReading(['metadata.ownerReferences'], (obj) => {
   const refs = obj.metadata.ownerReferences;
   if (refs === undefined || refs.length === 0) return [];
   const hit = coordinateValues.get(refs);
@@ -78,7 +79,7 @@ export const indexByOwnerCoordinates: IndexFunc = (obj) => {
   // A list that may still change is not remembered.
   if (Object.isFrozen(refs) && refs.every((r) => Object.isFrozen(r))) coordinateValues.set(refs, Object.freeze(out));
   return out;
-};
+});
 
 /** Upstream `DefaultIgnoredResources`: events are never garbage collected. */
 export const GC_IGNORED_KINDS: readonly string[] = Object.freeze(['Event', 'events.k8s.io/Event']);

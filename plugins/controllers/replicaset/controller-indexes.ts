@@ -9,7 +9,7 @@
  * exported here: a controller manager merges the indexes of all its controllers by name and rejects
  * one name bound to two functions.
  */
-import { controllerRef, indexByControllerUid, type IndexFunc } from 'kubeprop';
+import { controllerRef, indexByControllerUid, indexReading, type IndexFunc } from 'kubeprop';
 
 /** Index name: the uid of the object's controller owner (`indexByControllerUid`). */
 export const CONTROLLER_UID_INDEX = 'controllerUid';
@@ -23,7 +23,9 @@ const NONE: readonly string[] = Object.freeze([]);
  * Index function for {@link ORPHANS_BY_NAMESPACE_INDEX}: `[namespace]` for an object without a
  * controller owner reference, nothing otherwise.
  */
-export const indexOrphansByNamespace: IndexFunc = (obj) => (controllerRef(obj) === undefined ? [obj.metadata.namespace ?? ''] : NONE);
+export const indexOrphansByNamespace: IndexFunc = indexReading(['metadata.namespace', 'metadata.ownerReferences'], (obj) =>
+  controllerRef(obj) === undefined ? [obj.metadata.namespace ?? ''] : NONE,
+);
 
 /** The indexes, as a controller definition's `indexers` entry for one kind declares them. */
 export const OWNERSHIP_INDEXERS: Readonly<Record<string, IndexFunc>> = Object.freeze({
