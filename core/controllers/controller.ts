@@ -423,7 +423,10 @@ class MapHandler implements InformerHandler {
       return NO_REQUESTS;
     }
     if (reqs === queued || reqs.length === 0) return reqs;
-    for (const r of reqs) {
+    // Indexed loops: these run for every watched event, and an array iterator is an allocation
+    // whenever the loop is not optimized.
+    for (let i = 0; i < reqs.length; i++) {
+      const r = reqs[i] as ReconcileRequest;
       if (includesRequest(queued, r)) continue;
       // A request for the object itself is queued under the key the cache holds, not a new string.
       this.controller.enqueue(r.name === obj.metadata.name && r.namespace === (obj.metadata.namespace ?? '') ? key : requestKey(r));
@@ -435,6 +438,9 @@ class MapHandler implements InformerHandler {
 const NO_REQUESTS: readonly ReconcileRequest[] = Object.freeze([]);
 
 function includesRequest(reqs: readonly ReconcileRequest[], r: ReconcileRequest): boolean {
-  for (const q of reqs) if (q.name === r.name && q.namespace === r.namespace) return true;
+  for (let i = 0; i < reqs.length; i++) {
+    const q = reqs[i] as ReconcileRequest;
+    if (q.name === r.name && q.namespace === r.namespace) return true;
+  }
   return false;
 }
