@@ -116,7 +116,8 @@ export class Trace {
     let line = `{"atMs":${atMs},"seq":${seq},"actor":${this.#quote(actor)},"kind":${this.#quote(kind)}`;
     if (fields !== undefined) {
       const keys = Object.keys(fields);
-      if (keys.length > 1) keys.sort();
+      // Most callers already list their fields in order; sorting copies the keys into a work array.
+      if (keys.length > 1 && !inOrder(keys)) keys.sort();
       for (const key of keys) {
         const value = fields[key];
         if (value === undefined) continue;
@@ -226,6 +227,12 @@ export class Trace {
  * omitted, non-finite numbers rejected (JSON has no spelling for them, and `JSON.stringify` would
  * silently print `null`). Equal values always give equal strings, which is what digests need.
  */
+/** Whether `keys` are in ascending (code unit) order, as `sort()` would leave them. */
+function inOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
+}
+
 export function canonicalJson(value: TraceValue): string {
   switch (typeof value) {
     case 'string':
@@ -249,7 +256,8 @@ export function canonicalJson(value: TraceValue): string {
         return `${out}]`;
       }
       const record = value as { readonly [key: string]: TraceValue | undefined };
-      const keys = Object.keys(record).sort();
+      const keys = Object.keys(record);
+      if (keys.length > 1 && !inOrder(keys)) keys.sort();
       let out = '{';
       let first = true;
       for (const key of keys) {
