@@ -332,9 +332,14 @@ export function podSchedulingPropertiesChange(
   if ((newPod.spec?.tolerations?.length ?? 0) !== (oldPod.spec?.tolerations?.length ?? 0)) bits.push(ActionType.UpdatePodToleration);
   const claimsNew = newPod.status as { resourceClaimStatuses?: unknown; extendedResourceClaimStatus?: unknown } | undefined;
   const claimsOld = oldPod.status as { resourceClaimStatuses?: unknown; extendedResourceClaimStatus?: unknown } | undefined;
+  // The same value (most often: none on either side) needs no serializing.
+  const claimsA = claimsNew?.resourceClaimStatuses;
+  const claimsB = claimsOld?.resourceClaimStatuses;
+  const extendedA = claimsNew?.extendedResourceClaimStatus;
+  const extendedB = claimsOld?.extendedResourceClaimStatus;
   if (
-    stableJson(claimsNew?.resourceClaimStatuses ?? []) !== stableJson(claimsOld?.resourceClaimStatuses ?? []) ||
-    stableJson(claimsNew?.extendedResourceClaimStatus ?? null) !== stableJson(claimsOld?.extendedResourceClaimStatus ?? null)
+    (claimsA !== claimsB && stableJson(claimsA ?? []) !== stableJson(claimsB ?? [])) ||
+    (extendedA !== extendedB && stableJson(extendedA ?? null) !== stableJson(extendedB ?? null))
   ) {
     bits.push(ActionType.UpdatePodGeneratedResourceClaim);
   }
