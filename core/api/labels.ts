@@ -757,6 +757,23 @@ export function matchesNothing(selector: Selector): boolean {
 }
 
 /**
+ * Whether two label maps hold the same keys and values; a missing map equals an empty one, as in
+ * apimachinery's semantic equality.
+ */
+export function sameLabelMaps(a: Labels | null | undefined, b: Labels | null | undefined): boolean {
+  if (a === b) return true;
+  const la = a ?? EMPTY_LABELS;
+  const lb = b ?? EMPTY_LABELS;
+  let n = 0;
+  for (const k in la) {
+    if (la[k] !== lb[k]) return false;
+    n++;
+  }
+  for (const _ in lb) n--;
+  return n === 0;
+}
+
+/**
  * A selector requiring every `key=value` of `set` (upstream `labels.SelectorFromSet`). Like upstream
  * it does not validate keys or values; `undefined`, `null` and `{}` give {@link everything}.
  */

@@ -8,7 +8,7 @@
  * expose `addPod`/`removePod`.
  */
 import type { DeepReadonly, Node, Pod, PodAffinityTerm, WeightedPodAffinityTerm } from '../api/types.js';
-import { labelSelectorAsSelector, type Selector } from '../api/labels.js';
+import { labelSelectorAsSelector, sameLabelMaps, type Selector } from '../api/labels.js';
 import {
   addResourceVectors,
   cloneResourceVector,
@@ -631,17 +631,7 @@ function sameIndexedLabels(a: DeepReadonly<Pod>, b: DeepReadonly<Pod>): boolean 
   const ta = ma.deletionTimestamp !== undefined && ma.deletionTimestamp !== null;
   const tb = mb.deletionTimestamp !== undefined && mb.deletionTimestamp !== null;
   if (ta !== tb) return false;
-  const la = ma.labels;
-  const lb = mb.labels;
-  if (la === lb) return true;
-  if (la === undefined || la === null || lb === undefined || lb === null) return false;
-  let n = 0;
-  for (const k in la) {
-    if (la[k] !== lb[k]) return false;
-    n++;
-  }
-  for (const _ in lb) n--;
-  return n === 0;
+  return sameLabelMaps(ma.labels, mb.labels);
 }
 
 /** Adds (`delta` 1) or removes (-1) a pod's labels in a `countPodsWithLabel` index; terminating pods are not indexed. */

@@ -11,7 +11,7 @@
  * changed since the last cycle.
  */
 import type { DeepReadonly, Node, Pod } from '../api/types.js';
-import type { Selector } from '../api/labels.js';
+import { sameLabelMaps, type Selector } from '../api/labels.js';
 import { MutableNodeInfo, PodLabelSets, podInfoFor, type ImageStateSummary, type NodeInfo, type PodInfo } from './node-info.js';
 import type { NodeInfoLister } from './plugin.js';
 
@@ -119,20 +119,6 @@ class NodeTree {
 
 /** The image states of a node without images (shared, never changed). */
 const NO_IMAGES: Map<string, ImageStateSummary> = new Map();
-
-/** Whether two label maps hold the same keys and values. */
-function sameLabelMaps(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  if (a === b) return true;
-  const la = a ?? {};
-  const lb = b ?? {};
-  let n = 0;
-  for (const k in la) {
-    if (la[k] !== lb[k]) return false;
-    n++;
-  }
-  for (const _ in lb) n--;
-  return n === 0;
-}
 
 type ContainerImages = NonNullable<NonNullable<Node['status']>['images']>;
 

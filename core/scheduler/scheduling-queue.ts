@@ -31,6 +31,7 @@
  * reported as a `PluginError` naming the plugin and the extension point, and the queue carries on
  * with upstream's fallback for that case.
  */
+import { sameLabelMaps } from '../api/labels.js';
 import type { DeepReadonly, KubeObject, Pod } from '../api/types.js';
 import { ConfigError, ModelBug, PluginError } from '../errors.js';
 import type { Clock } from '../sim/clock.js';
@@ -323,7 +324,7 @@ export function podSchedulingPropertiesChange(
 ): ClusterEvent[] {
   const resource: ClusterEvent['resource'] = newPod.spec?.nodeName ? 'AssignedPod' : 'UnscheduledPod';
   const bits: number[] = [];
-  if (!sameStringMap(newPod.metadata?.labels, oldPod.metadata?.labels)) bits.push(ActionType.UpdatePodLabel);
+  if (!sameLabelMaps(newPod.metadata?.labels, oldPod.metadata?.labels)) bits.push(ActionType.UpdatePodLabel);
   if (options.requestsScaledDown?.(newPod, oldPod) === true) bits.push(ActionType.UpdatePodScaleDown);
   if ((newPod.spec?.schedulingGates?.length ?? 0) === 0 && (oldPod.spec?.schedulingGates?.length ?? 0) !== 0) {
     bits.push(ActionType.UpdatePodSchedulingGatesEliminated);
@@ -348,15 +349,6 @@ export function podSchedulingPropertiesChange(
     const event: ClusterEvent = { resource, actionType };
     return { ...event, label: eventLabel(event) };
   });
-}
-
-/** Labels compare like apimachinery's semantic equality: a missing map equals an empty one. */
-function sameStringMap(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  const ka = Object.keys(a ?? {});
-  const kb = Object.keys(b ?? {});
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if ((a as Record<string, string>)[k] !== (b ?? {})[k]) return false;
-  return true;
 }
 
 /** JSON with object keys sorted, so that two structurally equal values compare equal as strings. */
