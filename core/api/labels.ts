@@ -707,8 +707,7 @@ class RequirementsSelector implements Selector {
   requiresExactMatch(label: string): string | undefined {
     for (const r of this.reqs) {
       if (r.key !== label) continue;
-      if ((r.operator === '=' || r.operator === '==' || r.operator === 'in') && r.values.length === 1) return r.values[0];
-      return undefined;
+      return exactMatchValue(r);
     }
     return undefined;
   }
@@ -754,6 +753,15 @@ export function nothing(): Selector {
 /** Upstream `labels.MatchesNothing`: true only for {@link nothing}. */
 export function matchesNothing(selector: Selector): boolean {
   return selector === NOTHING;
+}
+
+/**
+ * The one value a requirement pins its key to (`=`, `==`, or `in` with a single value), or
+ * `undefined`: a pod it selects carries exactly that label.
+ */
+export function exactMatchValue(r: Requirement): string | undefined {
+  const op = r.operator;
+  return (op === '=' || op === '==' || op === 'in') && r.values.length === 1 ? r.values[0] : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@
  * expose `addPod`/`removePod`.
  */
 import type { DeepReadonly, Node, Pod, PodAffinityTerm, WeightedPodAffinityTerm } from '../api/types.js';
-import { labelSelectorAsSelector, sameLabelMaps, type Selector } from '../api/labels.js';
+import { exactMatchValue, labelSelectorAsSelector, sameLabelMaps, type Selector } from '../api/labels.js';
 import {
   addResourceVectors,
   cloneResourceVector,
@@ -591,9 +591,9 @@ export class PodLabelSets {
     let candidates: Iterable<LabelSet> = nsSets.sets.values();
     let fewest = Number.POSITIVE_INFINITY;
     for (const r of selector.requirements()) {
-      const op = r.operator;
-      if ((op !== '=' && op !== '==' && op !== 'in') || r.values.length !== 1) continue;
-      const sets = nsSets.byLabel.get(r.key)?.get(r.values[0]!);
+      const value = exactMatchValue(r);
+      if (value === undefined) continue;
+      const sets = nsSets.byLabel.get(r.key)?.get(value);
       if (sets === undefined) return NO_NODES;
       if (sets.size < fewest) {
         fewest = sets.size;

@@ -8,6 +8,7 @@
  */
 import {
   doNotScheduleTaintsFilter,
+  exactMatchValue,
   findMatchingUntoleratedTaint,
   matchesNothing,
   selectorFromSet,
@@ -135,9 +136,9 @@ export function countNodePodsMatchSelector(nodeInfo: NodeInfo, selector: Selecto
     const reqs = selector.requirements();
     for (let i = 0; i < reqs.length; i++) {
       const r = reqs[i] as (typeof reqs)[number];
-      const op = r.operator;
-      if ((op !== '=' && op !== '==' && op !== 'in') || r.values.length !== 1) continue;
-      const c = nodeInfo.countPodsWithLabel(ns, r.key, r.values[0] as string);
+      const value = exactMatchValue(r);
+      if (value === undefined) continue;
+      const c = nodeInfo.countPodsWithLabel(ns, r.key, value);
       if (c === 0 || reqs.length === 1) return c;
     }
   }
